@@ -1,0 +1,53 @@
+# LLM do zero ao herói — comandos do curso.
+#   make test       cria o ambiente (.venv), instala tudo e roda todos os testes, notebooks incluídos (offline)
+#   make lab        cria o ambiente e abre o curso no JupyterLab
+#   make notebooks  reexecuta todos os notebooks no lugar e regenera as tabelas dos READMEs
+#   make lint       ruff no código e nos notebooks
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.instalado
+NOTEBOOKS := $(sort $(wildcard chapters/*/*.ipynb))
+TEST_RESULTS := $(or $(TMPDIR),/tmp)/llm-zth-results
+
+# Testes offline: o Hub do Hugging Face não é acessível aqui nem na CI.
+OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_EVALUATE_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+QUIET := TOKENIZERS_PARALLELISM=false HF_HUB_DISABLE_PROGRESS_BARS=1 PYTHONWARNINGS=ignore::DeprecationWarning
+
+.PHONY: install test unit notebooks-test lab notebooks lint clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install --no-deps -r requirements-nodeps.txt
+	$(BIN)/python -m pip install --no-deps -e .
+	@touch $@
+
+test: unit notebooks-test
+
+unit: $(STAMP)
+	$(OFFLINE) $(QUIET) $(BIN)/python -m pytest tests
+
+notebooks-test: $(STAMP)
+	rm -rf $(TEST_RESULTS)
+	$(OFFLINE) $(QUIET) LLM_ZTH_RESULTS_DIR=$(TEST_RESULTS) $(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -p no:cacheprovider $(NOTEBOOKS)
+
+lab: $(STAMP)
+	$(QUIET) $(BIN)/jupyter lab --ServerApp.root_dir=.
+
+notebooks: $(STAMP)
+	@for nb in $(NOTEBOOKS); do \
+	  echo "executando $$nb"; \
+	  $(QUIET) $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; \
+	done
+	$(BIN)/python -m shared.report
+
+lint: $(STAMP)
+	$(BIN)/ruff check shared tests chapters
+
+clean:
+	rm -rf $(VENV) .pytest_cache
