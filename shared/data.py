@@ -58,19 +58,25 @@ def validate_reviews(df: pd.DataFrame, source: str = "avaliacoes.csv") -> pd.Dat
         )
     dup = df.loc[df["review_id"].duplicated(), "review_id"].tolist()
     if dup:
-        raise DatasetError(f"{source}: review_id repetido ({', '.join(map(str, dup[:5]))}). Cada id deve ser único.")
+        raise DatasetError(
+            f"{source}: review_id repetido ({', '.join(map(str, dup[:5]))}). Cada id deve ser único."
+        )
     empty = df.loc[df["review_text"].fillna("").str.strip() == "", "review_id"].tolist()
     if empty:
         raise DatasetError(f"{source}: review_text vazio em {len(empty)} linha(s) (review_id {empty[:5]}).")
     rec = set(df["recommend_to_a_friend"].dropna().unique()) - {"Yes", "No"}
     if rec:
-        raise DatasetError(f"{source}: recommend_to_a_friend só pode ser 'Yes' ou 'No' (achei {sorted(rec)}).")
+        raise DatasetError(
+            f"{source}: recommend_to_a_friend só pode ser 'Yes' ou 'No' (achei {sorted(rec)})."
+        )
     out = df.copy()
     out["overall_rating"] = ratings.astype(int)
     return out
 
 
-def make_splits(df: pd.DataFrame, seed: int = SPLIT_SEED, fractions: dict[str, float] | None = None) -> pd.Series:
+def make_splits(
+    df: pd.DataFrame, seed: int = SPLIT_SEED, fractions: dict[str, float] | None = None
+) -> pd.Series:
     """Divisão treino/validação/teste estratificada pela nota, reprodutível pela semente.
 
     Dentro de cada nota, embaralha as avaliações e corta nas frações pedidas (70/15/15 por padrão).
@@ -162,7 +168,9 @@ def _finish(df: pd.DataFrame, split: str | None, view: str, as_dataset: bool):
     return df
 
 
-def load_b2w(split: str | None = None, view: str = "binary", as_dataset: bool = False, limit: int | None = None):
+def load_b2w(
+    split: str | None = None, view: str = "binary", as_dataset: bool = False, limit: int | None = None
+):
     """Carrega o B2W-Reviews01 do Hub (nível GPU/internet) com a mesma divisão e os mesmos rótulos.
 
     Precisa de internet: no nível CPU use :func:`load_reviews`.

@@ -126,6 +126,7 @@ def quiet() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", message=".*TypedStorage is deprecated.*")
+    warnings.filterwarnings("ignore", message="IProgress not found")
     if "transformers" in sys.modules or _installed("transformers"):
         import transformers
 
@@ -196,12 +197,12 @@ def report(threads: int | None = None, print_it: bool = True) -> dict[str, str]:
     return info
 
 
-def setup_notebook(seed: int = 123, threads: int | None = None, print_report: bool = True) -> dict[str, str]:
+def setup_notebook(seed: int = 123, threads: int | None = None, print_report: bool = True) -> None:
     """Prepara um notebook: silencia os logs, fixa sementes e threads e imprime o relatório."""
     quiet()
     set_seed(seed)
     used = set_threads(threads)
-    return report(threads=used, print_it=print_report)
+    report(threads=used, print_it=print_report)
 
 
 def require_gpu(what: str = "esta célula") -> bool:

@@ -100,7 +100,9 @@ def check_notebook(path: Path, root: Path | None = None) -> list[str]:
     else:
         expected = setup_cell_source(Path(rel).parent.as_posix(), _extras(_source(code[0])))
         if _source(code[0]) != expected:
-            problems.append("a célula de configuração difere do modelo (rode `python -m shared.notebooks --sync`)")
+            problems.append(
+                "a célula de configuração difere do modelo (rode `python -m shared.notebooks --sync`)"
+            )
     if not any("parameters" in _tags(c) for c in code):
         problems.append("falta a célula com a tag 'parameters'")
 
@@ -111,7 +113,9 @@ def check_notebook(path: Path, root: Path | None = None) -> list[str]:
         src, tags = _source(cell), _tags(cell)
         for tag, guard in GUARDS.items():
             if tag in tags and (SKIP_TAG not in tags or guard not in src):
-                problems.append(f"célula {i}: a tag '{tag}' exige a tag '{SKIP_TAG}' e a guarda `{guard}...)`")
+                problems.append(
+                    f"célula {i}: a tag '{tag}' exige a tag '{SKIP_TAG}' e a guarda `{guard}...)`"
+                )
             if guard in src and tag not in tags:
                 problems.append(f"célula {i}: usa `{guard}...)` mas não tem a tag '{tag}'")
         if not src.strip() or SKIP_TAG in tags:

@@ -28,7 +28,9 @@ PRICE_RE = re.compile(
 )
 DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
 NUMBER_RE = re.compile(r"\b\d+(?:[.,]\d+)*(?:º|ª)?")
-LAUGH_RE = re.compile(r"\b(?:k{3,}|(?:rs){2,}r?|(?:ha){2,}h?|(?:he){2,}h?|(?:hua){2,}|(?:ks){2,}k?)\b", re.IGNORECASE)
+LAUGH_RE = re.compile(
+    r"\b(?:k{3,}|(?:rs){2,}r?|(?:ha){2,}h?|(?:he){2,}h?|(?:hua){2,}|(?:ks){2,}k?)\b", re.IGNORECASE
+)
 REPEATED_LETTER_RE = re.compile(r"([^\W\d_])\1{2,}")
 REPEATED_PUNCT_RE = re.compile(r"([!?.,;:])\1+")
 TOKEN_RE = re.compile(r"<[a-z_]+>|\w+|[^\w\s]")
@@ -122,8 +124,12 @@ def simple_tokenize(text: str) -> list[str]:
     return TOKEN_RE.findall(text)
 
 
-def stopwords_pt(keep: Iterable[str] = ()) -> set[str]:
-    """Stopwords do português (lista ISO do pacote ``stopwordsiso``), menos as palavras em ``keep``."""
+def stopwords_pt(keep: Iterable[str] = (), with_unaccented: bool = False) -> set[str]:
+    """Stopwords do português (lista ISO do pacote ``stopwordsiso``).
+
+    ``keep``: palavras a tirar da lista (com e sem acento: manter "não" também mantém "nao").
+    ``with_unaccented``: acrescenta a forma sem acentos de cada palavra, para texto já sem acentos.
+    """
     try:
         import stopwordsiso
     except ImportError as err:
@@ -131,7 +137,11 @@ def stopwords_pt(keep: Iterable[str] = ()) -> set[str]:
             "A lista de stopwords vem do pacote 'stopwordsiso'. Instale com `pip install stopwordsiso` "
             "ou rode `make lab` na raiz do curso."
         ) from err
-    return set(stopwordsiso.stopwords("pt")) - set(keep)
+    words = set(stopwordsiso.stopwords("pt"))
+    if with_unaccented:
+        words |= {strip_accents(w) for w in words}
+    keep = set(keep)
+    return words - keep - {strip_accents(w) for w in keep}
 
 
 def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:

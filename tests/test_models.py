@@ -62,7 +62,9 @@ def test_causal_lm_loads_from_cache_and_answers_in_english():
     assert sum(p.numel() for p in model.parameters()) == 134_515_008
     assert getattr(model, "hf_quantizer", None) is None
     messages = [{"role": "user", "content": "What is the capital of France?"}]
-    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt")["input_ids"]
+    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt")[
+        "input_ids"
+    ]
     with torch.no_grad():
         out = model.generate(ids, max_new_tokens=12, do_sample=False)
     assert "Paris" in tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)

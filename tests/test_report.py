@@ -31,7 +31,12 @@ def test_update_fills_blocks_and_check_sees_staleness(tmp_path):
     assert report.stale_blocks(tmp_path, results) == ["README.md: 01-x"]
     assert report.update_all(tmp_path, results) == [readme]
     text = readme.read_text("utf-8")
-    assert "| passo | n |" in text and "| a | 1 |" in text and text.startswith("Antes") and text.endswith("Depois\n")
+    assert (
+        "| passo | n |" in text
+        and "| a | 1 |" in text
+        and text.startswith("Antes")
+        and text.endswith("Depois\n")
+    )
     assert "gerado de `results/01-x.csv`" in text
     assert report.stale_blocks(tmp_path, results) == []
     assert report.update_all(tmp_path, results) == []

@@ -1,0 +1,38 @@
+from shared.exercises import ch01, run_cases
+
+
+def test_solutions_pass_their_checks(capsys):
+    assert ch01.strip_accents_keep_cedilla(ch01.solution_strip_accents_keep_cedilla)
+    assert ch01.bigrams(ch01.solution_bigrams)
+    assert ch01.replace_laughter(ch01.solution_replace_laughter)
+    assert capsys.readouterr().out.count("✅") == 3
+
+
+def test_blank_exercise_fails_without_raising(capsys):
+    def bigrams(tokens): ...
+
+    assert ch01.bigrams(bigrams) is False
+    assert "ainda não está completa" in capsys.readouterr().out
+
+
+def test_wrong_answer_shows_expected(capsys):
+    assert ch01.bigrams(lambda tokens: list(zip(tokens, tokens))) is False
+    out = capsys.readouterr().out
+    assert "devolveu" in out and "esperado" in out
+
+
+def test_exception_in_answer_is_reported(capsys):
+    assert ch01.replace_laughter(lambda text: 1 / 0) is False
+    assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_not_callable(capsys):
+    assert run_cases(None, [], "f") is False
+    assert "passe a sua função" in capsys.readouterr().out
+
+
+def test_show_solution_prints_code(capsys):
+    ch01.show_solution("bigrams")
+    assert "def solution_bigrams" in capsys.readouterr().out
+    ch01.show_solution("nada")
+    assert "Opções" in capsys.readouterr().out
