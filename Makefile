@@ -21,7 +21,7 @@ install: $(STAMP)
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install pip==26.3
 	$(BIN)/python -m pip install -r requirements.txt
 	$(BIN)/python -m pip install --no-deps -r requirements-nodeps.txt
 	$(BIN)/python -m pip install --no-deps -e .
@@ -47,7 +47,7 @@ notebooks: $(STAMP)
 	$(BIN)/python -m shared.report
 
 lint: $(STAMP)
-	$(BIN)/ruff check shared tests chapters
+	$(BIN)/ruff check shared tests chapters scripts
 
 clean:
 	rm -rf $(VENV) .pytest_cache
