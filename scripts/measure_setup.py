@@ -28,12 +28,13 @@ from shared import bench  # noqa: E402
 
 
 def run_timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Roda um comando e devolve quantos segundos levou; para tudo se ele falhar."""
+    """Roda um comando e devolve quantos segundos levou; para tudo, mostrando o fim da saída, se ele falhar."""
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"`{' '.join(cmd)}` falhou em {cwd}:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"`{' '.join(cmd)}` falhou em {cwd}:\n{done.stdout[-4000:]}")
+    print(f"{seconds:8.1f} s  {' '.join(cmd)}", flush=True)
     return seconds
 
 

@@ -83,3 +83,17 @@ def test_readme_lists_all_ten_chapters_with_badges_for_existing_ones(root):
     for folder in sorted((root / "chapters").glob("[0-9][0-9]-*")):
         nb = f"chapters/{folder.name}/{folder.name}.ipynb"
         assert f"blob/main/{nb})" in readme, f"falta o selo do Colab de {nb} no README"
+
+
+def test_colab_links_in_markdown_come_from_course_settings(root):
+    from shared.course import colab_url
+    from shared.report import markdown_files
+
+    found = 0
+    for md in markdown_files(root):
+        for url in re.findall(r"https://colab\.research\.google\.com/github/[^)\s]+", md.read_text("utf-8")):
+            path = url.split("/blob/", 1)[1].split("/", 1)[1]
+            assert url == colab_url(path), f"{md.relative_to(root)}: {url}"
+            assert (root / path).exists(), f"{md.relative_to(root)}: o notebook {path} não existe"
+            found += 1
+    assert found >= 2
