@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.instalado
 NOTEBOOKS := $(sort $(wildcard chapters/*/*.ipynb))
 TEST_RESULTS := $(or $(TMPDIR),/tmp)/llm-zth-results
+# O Jupyter recusa rodar como root sem --allow-root (comum em contêineres e no Colab).
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Testes offline: o Hub do Hugging Face não é acessível aqui nem na CI.
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_EVALUATE_OFFLINE=1 TRANSFORMERS_OFFLINE=1
@@ -37,7 +39,7 @@ notebooks-test: $(STAMP)
 	$(OFFLINE) $(QUIET) LLM_ZTH_RESULTS_DIR=$(TEST_RESULTS) $(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -p no:cacheprovider $(NOTEBOOKS)
 
 lab: $(STAMP)
-	$(QUIET) $(BIN)/jupyter lab --ServerApp.root_dir=.
+	$(QUIET) $(BIN)/jupyter lab --ServerApp.root_dir=. $(LAB_FLAGS)
 
 notebooks: $(STAMP)
 	@for nb in $(NOTEBOOKS); do \
