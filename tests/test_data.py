@@ -157,33 +157,25 @@ def test_missing_column(reviews_copy):
         data.load_reviews(path=reviews_copy)
 
 
+def _set_cell(folder, row: int, column: str, value: str) -> None:
+    _edit(folder, lambda df: df.assign(**{column: df[column].where(df.index != row, value)}))
+
+
 @pytest.mark.parametrize("bad", ["6", "0", "abc", "4.5", ""])
 def test_rating_out_of_range(reviews_copy, bad):
-    def corrupt(df):
-        df.loc[3, "overall_rating"] = bad
-        return df
-
-    _edit(reviews_copy, corrupt)
+    _set_cell(reviews_copy, 3, "overall_rating", bad)
     with pytest.raises(data.DatasetError, match="inteiro de 1 a 5.*AV"):
         data.load_reviews(path=reviews_copy)
 
 
 def test_duplicate_ids(reviews_copy):
-    def corrupt(df):
-        df.loc[5, "review_id"] = df.loc[4, "review_id"]
-        return df
-
-    _edit(reviews_copy, corrupt)
+    _set_cell(reviews_copy, 5, "review_id", "AV0005")
     with pytest.raises(data.DatasetError, match="review_id repetido"):
         data.load_reviews(path=reviews_copy)
 
 
 def test_bad_recommendation_value(reviews_copy):
-    def corrupt(df):
-        df.loc[0, "recommend_to_a_friend"] = "Sim"
-        return df
-
-    _edit(reviews_copy, corrupt)
+    _set_cell(reviews_copy, 0, "recommend_to_a_friend", "Sim")
     with pytest.raises(data.DatasetError, match="'Yes' ou 'No'"):
         data.load_reviews(path=reviews_copy)
 
