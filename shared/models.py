@@ -218,6 +218,15 @@ def load_causal_lm(name: str = "smollm2-135m-instruct", dtype: str = "float32"):
     return tokenizer, model
 
 
+def load_tokenizer(name: str):
+    """Só o tokenizador de um modelo do curso (o do LM causal vem da pasta convertida)."""
+    from transformers import AutoTokenizer
+
+    spec = get_spec(name)
+    folder = convert_gguf(name) if spec.kind == "causal-lm" else encoder_path(name)
+    return AutoTokenizer.from_pretrained(folder)
+
+
 def load_encoder(name: str = "all-minilm-l6-v2", task: str = "base", **kwargs):
     """Carrega (tokenizer, modelo) do codificador: ``task="base"`` ou ``"classification"``."""
     from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer

@@ -199,3 +199,13 @@ def test_b2w_loader_needs_internet(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ConnectionError, match="load_reviews"):
         data.load_b2w()
+
+
+def test_english_reviews_file():
+    df = pd.read_csv(data.data_dir() / "reviews_en" / "reviews_en.csv")
+    assert list(df.columns) == ["review_id", "overall_rating", "review_text"]
+    assert len(df) >= 60 and df["review_id"].is_unique
+    assert df["overall_rating"].between(1, 5).all() and df["overall_rating"].nunique() == 5
+    grams = [set(zip(w, w[1:], w[2:])) for w in map(_words, df["review_text"])]
+    for a, b in itertools.combinations([g for g in grams if g], 2):
+        assert len(a & b) / len(a | b) <= 0.5

@@ -36,3 +36,22 @@ def test_show_solution_prints_code(capsys):
     assert "def solution_bigrams" in capsys.readouterr().out
     ch01.show_solution("nada")
     assert "Opções" in capsys.readouterr().out
+
+
+def test_chapter2_solutions_pass_and_blanks_fail(capsys):
+    from shared.exercises import ch02
+
+    assert ch02.merge_pair(ch02.solution_merge_pair)
+    assert ch02.cosine(ch02.solution_cosine)
+    assert ch02.mean_pool(ch02.solution_mean_pool)
+
+    def blank(*args): ...
+
+    assert not ch02.merge_pair(blank)
+    assert not ch02.cosine(blank)
+    assert not ch02.mean_pool(blank)
+    assert not ch02.cosine(lambda u, v: sum(a * b for a, b in zip(u, v)))  # esqueceu de normalizar
+    out = capsys.readouterr().out
+    assert out.count("✅") == 3 and "ainda não está completa" in out
+    ch02.show_solution("cosine")
+    assert "def solution_cosine" in capsys.readouterr().out
