@@ -207,13 +207,16 @@ def convert_gguf(name: str = "smollm2-135m-instruct", force: bool = False) -> Pa
     return target
 
 
-def load_causal_lm(name: str = "smollm2-135m-instruct", dtype: str = "float32"):
-    """Carrega (tokenizer, modelo) do LM causal, convertendo o GGUF na primeira vez."""
+def load_causal_lm(name: str = "smollm2-135m-instruct", dtype: str = "float32", **kwargs):
+    """Carrega (tokenizer, modelo) do LM causal, convertendo o GGUF na primeira vez.
+
+    ``kwargs`` vão para ``from_pretrained`` (por exemplo, ``attn_implementation="eager"``).
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder = convert_gguf(name)
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **kwargs)
     model.eval()
     return tokenizer, model
 

@@ -55,3 +55,20 @@ def test_chapter2_solutions_pass_and_blanks_fail(capsys):
     assert out.count("✅") == 3 and "ainda não está completa" in out
     ch02.show_solution("cosine")
     assert "def solution_cosine" in capsys.readouterr().out
+
+
+def test_chapter3_solutions_pass_and_naive_softmax_fails(capsys):
+    import math
+
+    from shared.exercises import ch03
+
+    assert ch03.softmax(ch03.solution_softmax)
+    assert ch03.causal_mask(ch03.solution_causal_mask)
+    assert ch03.apply_temperature(ch03.solution_apply_temperature)
+
+    def naive(scores):
+        exps = [math.exp(s) for s in scores]
+        return [e / sum(exps) for e in exps]
+
+    assert not ch03.softmax(naive)  # exp(1000) estoura: a verificação mostra o erro sem quebrar
+    assert "OverflowError" in capsys.readouterr().out
