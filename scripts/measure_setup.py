@@ -4,6 +4,7 @@ Uso (na raiz do repositório, depois de um commit — o clone pega o HEAD):
 
     .venv/bin/python scripts/measure_setup.py          # instalação com o cache do pip como está + make test
     .venv/bin/python scripts/measure_setup.py --cold   # também uma instalação com o cache do pip desligado
+    .venv/bin/python scripts/measure_setup.py --keep-cold  # refaz o resto e mantém a linha "cache desligado"
 
 Cada medida roda num clone novo em uma pasta temporária; o cache de modelos também começa vazio, então o
 ``make test`` medido inclui a conversão do SmolLM2 de GGUF para safetensors.
