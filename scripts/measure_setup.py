@@ -56,8 +56,18 @@ def main() -> int:
     parser.add_argument(
         "--cold", action="store_true", help="mede também a instalação com o cache do pip desligado"
     )
+    parser.add_argument(
+        "--keep-cold", action="store_true", help="mantém a medição anterior com o cache do pip desligado"
+    )
     args = parser.parse_args()
     rows = []
+    if args.keep_cold:
+        previous, meta = bench.read_results("00-instalacao")
+        cold = previous[previous["medida"].str.contains("cache do pip desligado")]
+        if cold.empty:
+            raise SystemExit("Não há medição anterior com o cache do pip desligado: rode com --cold.")
+        rows.append(tuple(cold.iloc[0][["medida", "valor", "unidade"]]))
+        print(f"mantida: {rows[0][0]} = {rows[0][1]} {rows[0][2]} (medida em {meta.get('date')})")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "LLM_ZTH_"))}
