@@ -66,7 +66,10 @@ def main() -> int:
         cold = previous[previous["medida"].str.contains("cache do pip desligado")]
         if cold.empty:
             raise SystemExit("Não há medição anterior com o cache do pip desligado: rode com --cold.")
-        rows.append(tuple(cold.iloc[0][["medida", "valor", "unidade"]]))
+        label = cold.iloc[0]["medida"].split(" — ")[0]
+        rows.append(
+            (f"{label} — medida em {meta.get('date', '?')}", cold.iloc[0]["valor"], cold.iloc[0]["unidade"])
+        )
         print(f"mantida: {rows[0][0]} = {rows[0][1]} {rows[0][2]} (medida em {meta.get('date')})")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
