@@ -39,3 +39,27 @@ def run_cases(fn: Callable, cases: list[tuple[tuple, Any]], name: str) -> bool:
 def source_of(fn: Callable) -> str:
     """O código-fonte de uma função (para mostrar uma solução)."""
     return inspect.getsource(fn)
+
+
+def rounded(fn: Callable, digits: int = 4) -> Callable:
+    """Envolve uma resposta numérica para comparar com poucas casas decimais (``None`` passa intacto)."""
+    if not callable(fn):
+        return fn
+
+    def wrapper(*args):
+        got = fn(*args)
+        if got is None or got is Ellipsis:
+            return got
+        if isinstance(got, list | tuple):
+            return [round(float(x), digits) for x in got]
+        return round(float(got), digits)
+
+    return wrapper
+
+
+def show_solution_from(solutions: dict[str, Callable], name: str) -> None:
+    """Imprime o código da solução ``name`` de um dicionário de soluções."""
+    if name not in solutions:
+        print(f"Não há solução chamada '{name}'. Opções: {', '.join(solutions)}.")
+        return
+    print(source_of(solutions[name]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from shared.exercises import run_cases, source_of
+from shared.exercises import run_cases, show_solution_from
 
 ACCENT_CASES = [
     (("Ação e coração",), "Açao e coraçao"),
@@ -77,7 +77,4 @@ SOLUTIONS = {
 
 def show_solution(name: str) -> None:
     """Imprime o código da solução de um exercício."""
-    if name not in SOLUTIONS:
-        print(f"Não há solução chamada '{name}'. Opções: {', '.join(SOLUTIONS)}.")
-        return
-    print(source_of(SOLUTIONS[name]))
+    show_solution_from(SOLUTIONS, name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from shared.exercises import run_cases, source_of
+from shared.exercises import rounded, run_cases, show_solution_from
 
 MERGE_CASES = [
     ((["b", "a", "n", "a", "n", "a"], ("a", "n")), ["b", "an", "an", "a"]),
@@ -53,16 +53,6 @@ def solution_mean_pool(vectors: list[list[float]], mask: list[int]) -> list[floa
     return [sum(col) / len(kept) for col in zip(*kept)]
 
 
-def _rounded(fn, digits: int = 4):
-    def wrapper(*args):
-        got = fn(*args)
-        if isinstance(got, list | tuple):
-            return [round(float(x), digits) for x in got]
-        return None if got is None or got is Ellipsis else round(float(got), digits)
-
-    return wrapper
-
-
 def merge_pair(fn) -> bool:
     """Verifica o exercício 1."""
     return run_cases(fn, MERGE_CASES, "merge_pair")
@@ -70,16 +60,12 @@ def merge_pair(fn) -> bool:
 
 def cosine(fn) -> bool:
     """Verifica o exercício 2."""
-    if not callable(fn):
-        return run_cases(fn, COSINE_CASES, "cosine")
-    return run_cases(_rounded(fn, 2), COSINE_CASES, "cosine")
+    return run_cases(rounded(fn, 2), COSINE_CASES, "cosine")
 
 
 def mean_pool(fn) -> bool:
     """Verifica o exercício 3."""
-    if not callable(fn):
-        return run_cases(fn, POOL_CASES, "mean_pool")
-    return run_cases(_rounded(fn), POOL_CASES, "mean_pool")
+    return run_cases(rounded(fn), POOL_CASES, "mean_pool")
 
 
 SOLUTIONS = {"merge_pair": solution_merge_pair, "cosine": solution_cosine, "mean_pool": solution_mean_pool}
@@ -87,7 +73,4 @@ SOLUTIONS = {"merge_pair": solution_merge_pair, "cosine": solution_cosine, "mean
 
 def show_solution(name: str) -> None:
     """Imprime o código da solução de um exercício."""
-    if name not in SOLUTIONS:
-        print(f"Não há solução chamada '{name}'. Opções: {', '.join(SOLUTIONS)}.")
-        return
-    print(source_of(SOLUTIONS[name]))
+    show_solution_from(SOLUTIONS, name)

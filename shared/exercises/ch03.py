@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from shared.exercises import run_cases, source_of
+from shared.exercises import rounded, run_cases, show_solution_from
 
 SOFTMAX_CASES = [
     (([0.0, 0.0],), [0.5, 0.5]),
@@ -43,19 +43,9 @@ def solution_apply_temperature(logits: list[float], t: float) -> list[float]:
     return solution_softmax([x / t for x in logits])
 
 
-def _rounded(fn):
-    def wrapper(*args):
-        got = fn(*args)
-        if isinstance(got, list | tuple):
-            return [round(float(x), 4) for x in got]
-        return got
-
-    return wrapper
-
-
 def softmax(fn) -> bool:
     """Verifica o exercício 1."""
-    return run_cases(_rounded(fn) if callable(fn) else fn, SOFTMAX_CASES, "softmax")
+    return run_cases(rounded(fn), SOFTMAX_CASES, "softmax")
 
 
 def causal_mask(fn) -> bool:
@@ -65,7 +55,7 @@ def causal_mask(fn) -> bool:
 
 def apply_temperature(fn) -> bool:
     """Verifica o exercício 3."""
-    return run_cases(_rounded(fn) if callable(fn) else fn, TEMPERATURE_CASES, "apply_temperature")
+    return run_cases(rounded(fn), TEMPERATURE_CASES, "apply_temperature")
 
 
 SOLUTIONS = {
@@ -77,7 +67,4 @@ SOLUTIONS = {
 
 def show_solution(name: str) -> None:
     """Imprime o código da solução de um exercício."""
-    if name not in SOLUTIONS:
-        print(f"Não há solução chamada '{name}'. Opções: {', '.join(SOLUTIONS)}.")
-        return
-    print(source_of(SOLUTIONS[name]))
+    show_solution_from(SOLUTIONS, name)
