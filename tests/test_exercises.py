@@ -72,3 +72,23 @@ def test_chapter3_solutions_pass_and_naive_softmax_fails(capsys):
 
     assert not ch03.softmax(naive)  # exp(1000) estoura: a verificação mostra o erro sem quebrar
     assert "OverflowError" in capsys.readouterr().out
+
+
+def test_chapter4_solutions_pass_and_common_mistakes_fail(capsys):
+    from shared.exercises import ch04
+
+    assert ch04.absmax_quantize(ch04.solution_absmax_quantize)
+    assert ch04.q4_1_block(ch04.solution_q4_1_block)
+    assert ch04.ceiling_tps(ch04.solution_ceiling_tps)
+
+    def blank(*args): ...
+
+    assert not ch04.absmax_quantize(blank)
+    # escala fixa de 1/127: só funciona se o maior valor for 1
+    assert not ch04.absmax_quantize(lambda v: ([round(x * 127) for x in v], 1 / 127))
+    # esqueceu o mínimo (trata o bloco como se começasse em zero)
+    assert not ch04.q4_1_block(lambda v: ([round(x / (max(v) / 15)) for x in v], max(v) / 15, 0.0))
+    # esqueceu de converter bits em bytes
+    assert not ch04.ceiling_tps(lambda bw, n, bits: bw * 1e9 / (n * bits))
+    out = capsys.readouterr().out
+    assert out.count("✅") == 3 and out.count("❌") == 4
