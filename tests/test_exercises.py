@@ -92,3 +92,19 @@ def test_chapter4_solutions_pass_and_common_mistakes_fail(capsys):
     assert not ch04.ceiling_tps(lambda bw, n, bits: bw * 1e9 / (n * bits))
     out = capsys.readouterr().out
     assert out.count("✅") == 3 and out.count("❌") == 4
+
+
+def test_chapter5_solutions_pass_and_common_mistakes_fail(capsys):
+    from shared.exercises import ch05
+
+    assert ch05.f1_from_counts(ch05.solution_f1_from_counts)
+    assert ch05.macro_f1(ch05.solution_macro_f1)
+    assert ch05.pick_max_length(ch05.solution_pick_max_length)
+    # divide por zero quando não há positivos
+    assert not ch05.f1_from_counts(lambda tp, fp, fn: 2 * tp / (2 * tp + fp + fn))
+    # acurácia no lugar do F1 macro
+    assert not ch05.macro_f1(lambda t, p: sum(a == b for a, b in zip(t, p)) / len(t))
+    # o percentil sem arredondar para múltiplo de 8
+    assert not ch05.pick_max_length(lambda lengths, q: int(sorted(lengths)[int(len(lengths) * q / 100) - 1]))
+    out = capsys.readouterr().out
+    assert out.count("✅") == 3 and out.count("❌") == 3
