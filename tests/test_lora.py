@@ -1,0 +1,65 @@
+import copy
+
+import pytest
+import torch
+from peft import LoraConfig, get_peft_model
+from transformers import BertConfig, BertModel
+
+from shared import lora
+
+
+def tiny_bert():
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=64, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)  # fmt: skip
+    return BertModel(config).eval()
+
+
+def test_lora_linear_starts_equal_to_base_and_only_a_b_train():
+    base = torch.nn.Linear(8, 4)
+    layer = lora.LoRALinear(copy.deepcopy(base), r=2, alpha=4)
+    x = torch.randn(3, 8)
+    assert torch.equal(layer(x), base(x))  # B = 0: nada muda no começo
+    trainable = [n for n, p in layer.named_parameters() if p.requires_grad]
+    assert trainable == ["lora_A", "lora_B"]
+    assert layer.scaling == 2.0
+    with pytest.raises(ValueError):
+        lora.LoRALinear(base, r=0)
+
+
+def test_merged_weight_gives_the_same_output():
+    layer = lora.LoRALinear(torch.nn.Linear(8, 4), r=2, alpha=8)
+    torch.nn.init.normal_(layer.lora_B)
+    x = torch.randn(5, 8)
+    merged = torch.nn.functional.linear(x, layer.merged_weight(), layer.base.bias)
+    assert torch.allclose(layer(x), merged, atol=1e-6)
+
+
+def test_ours_equals_peft_outputs_and_merged_weights():
+    ours, reference = tiny_bert(), tiny_bert()
+    names = lora.inject_lora(ours, targets=("query", "value"), r=4, alpha=8)
+    assert len(names) == 4  # 2 camadas × (query, value)
+    for layer in lora.lora_layers(ours).values():
+        torch.nn.init.normal_(layer.lora_B)  # B ≠ 0 para a comparação valer alguma coisa
+    theirs = get_peft_model(reference, LoraConfig(r=4, lora_alpha=8, target_modules=["query", "value"], lora_dropout=0.0))
+    assert lora.copy_into_peft(ours, theirs) == 4
+    ids = torch.randint(0, 100, (2, 7))
+    with torch.no_grad():
+        assert torch.allclose(ours(ids).last_hidden_state, theirs(ids).last_hidden_state, atol=1e-5)
+    ours_lora = sum(p.numel() for n, p in ours.named_parameters() if "lora_" in n)
+    theirs_lora = sum(p.numel() for n, p in theirs.named_parameters() if "lora_" in n)
+    assert ours_lora == theirs_lora == 4 * (4 * 32 + 32 * 4)
+    merged = theirs.merge_and_unload()
+    for name, layer in lora.lora_layers(ours).items():
+        peft_weight = merged.get_submodule(name).weight
+        assert torch.allclose(layer.merged_weight(), peft_weight, atol=1e-6)
+
+
+def test_inject_lora_and_copy_report_mistakes():
+    with pytest.raises(ValueError, match="Nenhuma camada"):
+        lora.inject_lora(tiny_bert(), targets=("nada",))
+    ours = tiny_bert()
+    lora.inject_lora(ours, targets=("query", "key"))
+    theirs = get_peft_model(tiny_bert(), LoraConfig(r=8, lora_alpha=16, target_modules=["query"]))
+    with pytest.raises(KeyError, match="target_modules"):
+        lora.copy_into_peft(ours, theirs)
