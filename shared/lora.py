@@ -40,7 +40,9 @@ class LoRALinear(nn.Module):
         return self.base.weight + self.scaling * self.lora_B @ self.lora_A
 
 
-def inject_lora(model: nn.Module, targets: tuple[str, ...] = ("query", "value"), r: int = 8, alpha: float = 16) -> list[str]:
+def inject_lora(
+    model: nn.Module, targets: tuple[str, ...] = ("query", "value"), r: int = 8, alpha: float = 16
+) -> list[str]:
     """Troca cada ``nn.Linear`` cujo nome termina em um de ``targets`` por uma :class:`LoRALinear`.
 
     Devolve os nomes trocados. Não congela o resto do modelo: isso é decisão de quem treina.
@@ -78,3 +80,74 @@ def copy_into_peft(model: nn.Module, peft_model: nn.Module, adapter: str = "defa
             target.lora_B[adapter].weight.copy_(layer.lora_B)
         copied += 1
     return copied
+
+
+# ---------------------------------------------------------------------------------------------------
+# LoRA num LM causal: exemplos de conversa e um laço de treino curto
+
+
+def chat_example(tokenizer, prompt: str, answer: str, system: str | None = None) -> dict[str, list[int]]:
+    """Um exemplo de treino: ids da conversa completa e rótulos com -100 em tudo que não é a resposta.
+
+    Assim a perda só conta os tokens que o modelo deve **produzir** (a resposta e o fim de turno), não o
+    prompt que ele apenas lê.
+    """
+    messages = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": prompt})
+    prompt_ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+    prompt_ids = list(prompt_ids["input_ids"] if hasattr(prompt_ids, "keys") else prompt_ids)
+    answer_ids = tokenizer(answer + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+    return {"input_ids": prompt_ids + answer_ids, "labels": [-100] * len(prompt_ids) + answer_ids}
+
+
+def pad_batch(examples: list[dict[str, list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
+    """Junta exemplos de tamanhos diferentes, preenchendo à direita (rótulo -100 e máscara 0 no preenchimento)."""
+    width = max(len(e["input_ids"]) for e in examples)
+    ids, labels, mask = [], [], []
+    for e in examples:
+        extra = width - len(e["input_ids"])
+        ids.append(e["input_ids"] + [pad_id] * extra)
+        labels.append(e["labels"] + [-100] * extra)
+        mask.append([1] * len(e["input_ids"]) + [0] * extra)
+    return {
+        "input_ids": torch.tensor(ids),
+        "labels": torch.tensor(labels),
+        "attention_mask": torch.tensor(mask),
+    }
+
+
+def train_lm(
+    model,
+    examples,
+    pad_id: int,
+    epochs: int = 1,
+    batch_size: int = 8,
+    learning_rate: float = 1e-3,
+    seed: int = 2024,
+) -> list[dict[str, float]]:
+    """Laço de treino curto (AdamW, taxa constante) para um LM com LoRA; devolve a perda de cada passo.
+
+    Treina só os parâmetros com ``requires_grad`` (num modelo do ``peft``, os adaptadores).
+    """
+    if not examples:
+        raise ValueError("Nenhum exemplo de treino.")
+    generator = torch.Generator().manual_seed(seed)
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("Nenhum parâmetro treinável: aplique o LoRA (get_peft_model) antes.")
+    optimizer = torch.optim.AdamW(params, lr=learning_rate)
+    model.train()
+    history, step = [], 0
+    for epoch in range(epochs):
+        order = torch.randperm(len(examples), generator=generator).tolist()
+        for start in range(0, len(order), batch_size):
+            batch = pad_batch([examples[i] for i in order[start : start + batch_size]], pad_id)
+            batch = {k: v.to(model.device) for k, v in batch.items()}
+            loss = model(**batch).loss
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            step += 1
+            history.append({"passo": step, "época": epoch + 1, "perda": float(loss.detach())})
+    model.eval()
+    return history

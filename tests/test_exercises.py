@@ -108,3 +108,19 @@ def test_chapter5_solutions_pass_and_common_mistakes_fail(capsys):
     assert not ch05.pick_max_length(lambda lengths, q: int(sorted(lengths)[int(len(lengths) * q / 100) - 1]))
     out = capsys.readouterr().out
     assert out.count("✅") == 3 and out.count("❌") == 3
+
+
+def test_chapter6_solutions_pass_and_common_mistakes_fail(capsys):
+    from shared.exercises import ch06
+
+    assert ch06.lora_parameters(ch06.solution_lora_parameters)
+    assert ch06.merge(ch06.solution_merge)
+    assert ch06.adam_memory_gb(ch06.solution_adam_memory_gb)
+    # contou a matriz cheia de posto r (d·k) em vez de A e B
+    assert not ch06.lora_parameters(lambda d, k, r: d * k)
+    # esqueceu a escala α/r
+    assert not ch06.merge(lambda W, A, B, alpha, r: ch06.solution_merge(W, A, B, r, r))
+    # contou gradiente e estados para todos os pesos, não só os treináveis
+    assert not ch06.adam_memory_gb(lambda t, n, b=4: 4 * n * b / 1e9)
+    out = capsys.readouterr().out
+    assert out.count("✅") == 3 and out.count("❌") == 3

@@ -63,3 +63,36 @@ def test_inject_lora_and_copy_report_mistakes():
     theirs = get_peft_model(tiny_bert(), LoraConfig(r=8, lora_alpha=16, target_modules=["query"]))
     with pytest.raises(KeyError, match="target_modules"):
         lora.copy_into_peft(ours, theirs)
+
+
+def test_chat_example_masks_the_prompt():
+    from shared import models
+
+    tokenizer = models.load_tokenizer("smollm2-135m-instruct")
+    example = lora.chat_example(tokenizer, "Diga oi.", "oi")
+    ids, labels = example["input_ids"], example["labels"]
+    assert len(ids) == len(labels)
+    answer = [t for t, lab in zip(ids, labels) if lab != -100]
+    assert tokenizer.decode(answer) == "oi" + tokenizer.eos_token
+    assert ids[-len(answer) :] == answer  # a resposta vem no fim, depois do prompt inteiro
+
+
+def test_pad_batch_and_train_lm_lower_the_loss():
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=50, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, initializer_range=0.5)  # fmt: skip
+    targets = ["q_proj", "v_proj", "o_proj", "down_proj"]
+    model = get_peft_model(LlamaForCausalLM(config), LoraConfig(r=8, lora_alpha=16, target_modules=targets))
+    examples = [{"input_ids": [1, 2, 3, 7], "labels": [-100, -100, -100, 7]},
+                {"input_ids": [1, 4, 8], "labels": [-100, -100, 8]}] * 4  # fmt: skip
+    batch = lora.pad_batch(examples[:2], pad_id=0)
+    assert batch["input_ids"].tolist()[1] == [1, 4, 8, 0]
+    assert batch["labels"].tolist()[1] == [-100, -100, 8, -100]
+    assert batch["attention_mask"].tolist()[1] == [1, 1, 1, 0]
+    history = lora.train_lm(model, examples, pad_id=0, epochs=15, batch_size=4, learning_rate=3e-2)
+    assert len(history) == 30
+    assert history[-1]["perda"] < 0.5 * history[0]["perda"]
+    with pytest.raises(ValueError, match="Nenhum exemplo"):
+        lora.train_lm(model, [], pad_id=0)
