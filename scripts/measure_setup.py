@@ -51,6 +51,21 @@ def folder_size(path: Path) -> int:
     return int(subprocess.run(["du", "-sb", str(path)], capture_output=True, text=True).stdout.split()[0])
 
 
+def kept_cold_row(previous: pd.DataFrame, meta: dict) -> tuple[str, float, str]:
+    """A linha "cache do pip desligado" da tabela anterior, com a data em que foi medida de fato.
+
+    Se a linha já foi mantida antes (tem " — medida em ..."), a data original fica; senão, é a data da
+    tabela anterior.
+    """
+    cold = previous[previous["medida"].str.contains("cache do pip desligado")]
+    if cold.empty:
+        raise SystemExit("Não há medição anterior com o cache do pip desligado: rode com --cold.")
+    label = cold.iloc[0]["medida"]
+    if " — medida em " not in label:
+        label = f"{label} — medida em {meta.get('date', '?')}"
+    return label, float(cold.iloc[0]["valor"]), cold.iloc[0]["unidade"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -63,14 +78,8 @@ def main() -> int:
     rows = []
     if args.keep_cold:
         previous, meta = bench.read_results("00-instalacao")
-        cold = previous[previous["medida"].str.contains("cache do pip desligado")]
-        if cold.empty:
-            raise SystemExit("Não há medição anterior com o cache do pip desligado: rode com --cold.")
-        label = cold.iloc[0]["medida"].split(" — ")[0]
-        rows.append(
-            (f"{label} — medida em {meta.get('date', '?')}", cold.iloc[0]["valor"], cold.iloc[0]["unidade"])
-        )
-        print(f"mantida: {rows[0][0]} = {rows[0][1]} {rows[0][2]} (medida em {meta.get('date')})")
+        rows.append(kept_cold_row(previous, meta))
+        print(f"mantida: {rows[0][0]} = {rows[0][1]} {rows[0][2]}")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "LLM_ZTH_"))}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.exercises import run_cases, show_solution_from
+from shared.exercises import rounded, run_cases, show_solution_from
 
 ABSMAX_CASES = [
     (([0.6, -1.0, 0.25],), ([76, -127, 32], 0.007874)),
@@ -68,16 +68,6 @@ def _round_q4_1(fn):
     return wrapper
 
 
-def _round_2(fn):
-    def wrapper(*args):
-        got = fn(*args)
-        if got is None or got is Ellipsis:
-            return got
-        return round(float(got), 2)
-
-    return wrapper
-
-
 def absmax_quantize(fn) -> bool:
     """Verifica o exercício 1."""
     return run_cases(_round_absmax(fn) if callable(fn) else fn, ABSMAX_CASES, "absmax_quantize")
@@ -90,7 +80,7 @@ def q4_1_block(fn) -> bool:
 
 def ceiling_tps(fn) -> bool:
     """Verifica o exercício 3."""
-    return run_cases(_round_2(fn) if callable(fn) else fn, CEILING_CASES, "ceiling_tps")
+    return run_cases(rounded(fn, 2), CEILING_CASES, "ceiling_tps")
 
 
 SOLUTIONS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.exercises import run_cases, show_solution_from
+from shared.exercises import rounded, run_cases, show_solution_from
 
 PARAM_CASES = [
     ((384, 384, 8), 6144),
@@ -55,16 +55,6 @@ def _rounded_matrix(fn):
     return wrapper
 
 
-def _round3(fn):
-    def wrapper(*args):
-        got = fn(*args)
-        if got is None or got is Ellipsis:
-            return got
-        return round(float(got), 3)
-
-    return wrapper
-
-
 def lora_parameters(fn) -> bool:
     """Verifica o exercício 1."""
     return run_cases(fn, PARAM_CASES, "lora_parameters")
@@ -77,7 +67,7 @@ def merge(fn) -> bool:
 
 def adam_memory_gb(fn) -> bool:
     """Verifica o exercício 3."""
-    return run_cases(_round3(fn) if callable(fn) else fn, MEMORY_CASES, "adam_memory_gb")
+    return run_cases(rounded(fn, 3), MEMORY_CASES, "adam_memory_gb")
 
 
 SOLUTIONS = {
