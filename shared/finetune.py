@@ -16,12 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shared.data import MESS_PATTERNS
+
 METRIC_NAMES = ("acurácia", "precisão", "revocação", "F1 macro")
 
-# Padrões para a análise de erros: os mesmos tipos de dificuldade do capítulo 1 (shared.data.MESS_PATTERNS)
+# Padrões para a análise de erros: negação e contraste são os do capítulo 1 (shared.data.MESS_PATTERNS)
 ERROR_PATTERNS = {
-    "negação": r"(?i)\b(?:não|nao|nem|nunca|jamais)\b",
-    "contraste (mas, porém)": r"(?i)\b(?:mas|porém|porem|só que|entretanto|apesar)\b",
+    "negação": MESS_PATTERNS["negação (não, nem, nunca)"],
+    "contraste (mas, porém)": MESS_PATTERNS["contraste (mas, porém)"],
     "ironia provável (aspas, 'parabéns', 'ótimo... só que')": r"(?i)\bparabéns\b|\"[^\"]+\"|\bsó que não\b|\bque maravilha\b",
 }
 
@@ -37,7 +39,9 @@ def classification_metrics(y_true, y_pred) -> dict[str, float]:
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape or y_true.size == 0:
         raise ValueError("y_true e y_pred precisam ter o mesmo tamanho e não ser vazios.")
-    precision, recall, f1, _ = precision_recall_fscore_support(y_true, y_pred, average="macro", zero_division=0)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        y_true, y_pred, average="macro", zero_division=0
+    )
     return {
         "acurácia": float(accuracy_score(y_true, y_pred)),
         "precisão": float(precision),
@@ -126,7 +130,9 @@ def to_dataset(tokenizer, df: pd.DataFrame, max_length: int, text_column: str = 
 
     if "label" not in df.columns:
         raise ValueError("O DataFrame precisa da coluna 'label' (use shared.data.load_reviews).")
-    ds = Dataset.from_pandas(df[[text_column, "label"]].rename(columns={"label": "labels"}), preserve_index=False)
+    ds = Dataset.from_pandas(
+        df[[text_column, "label"]].rename(columns={"label": "labels"}), preserve_index=False
+    )
     return ds.map(
         lambda batch: tokenizer(batch[text_column], truncation=True, max_length=max_length),
         batched=True,
@@ -255,7 +261,9 @@ def train_classifier(
     )
 
 
-def predict(model, tokenizer, texts, max_length: int = 128, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def predict(
+    model, tokenizer, texts, max_length: int = 128, batch_size: int = 64
+) -> tuple[np.ndarray, np.ndarray]:
     """Classes previstas e probabilidades (softmax) de um classificador para uma lista de textos."""
     import torch
 
@@ -264,7 +272,11 @@ def predict(model, tokenizer, texts, max_length: int = 128, batch_size: int = 64
     texts = list(texts)
     for start in range(0, len(texts), batch_size):
         batch = tokenizer(
-            texts[start : start + batch_size], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
+            texts[start : start + batch_size],
+            truncation=True,
+            max_length=max_length,
+            padding=True,
+            return_tensors="pt",
         ).to(model.device)
         with torch.no_grad():
             probs.append(model(**batch).logits.float().softmax(-1).cpu().numpy())

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shared import models
+from shared import bench, models
 from shared.paths import cache_dir
 
 HF_VARIANTS = ("fp32", "bf16", "int8-dinamico", "bnb-int8", "bnb-nf4", "torchao-int8")
@@ -210,17 +210,12 @@ def memory_bandwidth(
         torch.set_num_threads(threads)
     try:
         x = torch.ones(size_mb * 2**20 // 4, dtype=torch.float32, device=device)
-        x.sum()  # aquecimento: páginas já mapeadas
-        sync()
-        runs = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            x.sum()
-            sync()
-            runs.append(time.perf_counter() - start)
+        timing = bench.time_it(
+            lambda: (x.sum(), sync()), repeat=repeat, warmup=1
+        )  # aquecimento: páginas mapeadas
     finally:
         torch.set_num_threads(old)
-    return x.numel() * 4 / statistics.median(runs) / 1e9
+    return x.numel() * 4 / timing.median / 1e9
 
 
 def ceiling_tokens_per_second(bandwidth_gb_s: float, bytes_per_token: int) -> float:
