@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import datetime as _dt
+import gc
 import json
 import os
 import platform
@@ -75,6 +77,19 @@ def current_rss() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def release_memory() -> None:
+    """Coleta o lixo do Python e devolve ao sistema a memória livre do alocador (``malloc_trim`` da glibc).
+
+    Sem isso, a memória de um treino anterior continua no processo e o treino seguinte a reaproveita sem
+    que a RSS suba: o aumento medido dele sairia menor do que é. Fora da glibc, só coleta o lixo.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 @dataclass
 class PeakMemory:
     """Pico de memória residente observado dentro de um bloco ``with track_peak_memory()``."""
@@ -97,10 +112,14 @@ class track_peak_memory:  # noqa: N801 - usado como gerenciador de contexto, com
         with track_peak_memory() as mem:
             modelo(entrada)
         print(mem.increase / 2**20, "MiB")
+
+    Com ``release_first=True``, chama :func:`release_memory` antes de começar, para que a memória deixada
+    por um trabalho anterior não esconda o aumento deste.
     """
 
-    def __init__(self, interval: float = 0.005):
+    def __init__(self, interval: float = 0.005, release_first: bool = False):
         self.interval = interval
+        self.release_first = release_first
         self.result = PeakMemory()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -111,6 +130,8 @@ class track_peak_memory:  # noqa: N801 - usado como gerenciador de contexto, com
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakMemory:
+        if self.release_first:
+            release_memory()
         self.result.start = self.result.peak = current_rss()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()

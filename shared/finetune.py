@@ -182,6 +182,33 @@ def history_frame(log_history: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+HEAD_MODULES = ("pooler", "classifier")
+
+
+def parameter_groups(
+    model, learning_rate: float, head_learning_rate: float, head_modules=HEAD_MODULES
+) -> list[dict]:
+    """Os parâmetros treináveis em dois grupos do otimizador: a cabeça, com a sua taxa, e o resto.
+
+    A cabeça de classificação começa aleatória e precisa andar muito; o corpo pré-treinado, pouco. Um
+    parâmetro é da cabeça se algum pedaço do nome (separado por pontos) está em ``head_modules``, o que
+    também vale para as cópias treináveis que o ``peft`` cria com ``modules_to_save``.
+    """
+    head, body = [], []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            (head if set(name.split(".")) & set(head_modules) else body).append(param)
+    if not head:
+        raise ValueError(
+            f"Nenhum parâmetro treinável da cabeça ({', '.join(head_modules)}) no modelo: confira os nomes "
+            "com model.named_parameters() ou não passe head_learning_rate."
+        )
+    groups = [{"params": head, "lr": head_learning_rate}]
+    if body:
+        groups.insert(0, {"params": body, "lr": learning_rate})
+    return groups
+
+
 def train_classifier(
     model,
     tokenizer,
@@ -197,13 +224,19 @@ def train_classifier(
     eval_every: int = 10,
     seed: int = 2024,
     fp16: bool = False,
+    group_by_length: bool = False,
+    head_learning_rate: float | None = None,
 ) -> TrainResult:
     """Treina um classificador com o ``Trainer`` do transformers e volta ao melhor ponto pelo F1 de validação.
 
     Serve para o fine-tuning completo, para LoRA (passe um modelo do ``peft``) e para treinar só a cabeça
     (congele o resto antes). Avalia a cada ``eval_every`` passos, guarda no máximo dois pontos de controle
-    em ``output_dir`` e, no fim, carrega o de maior F1 macro na validação.
+    em ``output_dir`` e, no fim, carrega o de maior F1 macro na validação. Com ``group_by_length``, cada
+    lote junta textos de tamanhos parecidos (menos preenchimento, passos mais rápidos; a ordem continua
+    aleatória entre lotes). Com ``head_learning_rate``, a cabeça (``pooler`` e ``classifier``) treina com
+    essa taxa e o resto com ``learning_rate`` (veja :func:`parameter_groups`).
     """
+    import torch
     from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
 
     def compute_metrics(prediction):
@@ -237,7 +270,12 @@ def train_classifier(
         fp16=fp16,
         dataloader_num_workers=0,
         dataloader_pin_memory=fp16,  # memória fixada só ajuda com GPU
+        train_sampling_strategy="group_by_length" if group_by_length else "random",
     )
+    optimizer = None  # o Trainer cria o AdamW de sempre
+    if head_learning_rate is not None:
+        groups = parameter_groups(model, learning_rate, head_learning_rate)
+        optimizer = torch.optim.AdamW(groups, lr=learning_rate, weight_decay=weight_decay)
     trainer = Trainer(
         model=model,
         args=args,
@@ -245,6 +283,7 @@ def train_classifier(
         eval_dataset=to_dataset(tokenizer, val_df, max_length),
         data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=compute_metrics,
+        optimizers=(optimizer, None),
     )
     trainer.remove_callback(PrinterCallback)  # sem barra de progresso, o Trainer imprimiria cada registro
     start = time.perf_counter()
@@ -294,6 +333,28 @@ def count_parameters(model) -> tuple[int, int]:
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
     return trainable, total
+
+
+def save_for_reuse(model, folder: str | Path) -> Path:
+    """Salva só o que é preciso guardar para usar o modelo treinado depois, sobre o modelo base.
+
+    - modelo do ``peft`` (LoRA): o adaptador e os módulos de ``modules_to_save``;
+    - todos os pesos treináveis (fine-tuning completo): o modelo inteiro;
+    - parte dos pesos congelada (por exemplo, só a cabeça): os parâmetros treináveis, num ``safetensors``.
+    """
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    trainable, total = count_parameters(model)
+    if trainable == 0:
+        raise ValueError("O modelo não tem parâmetros treináveis: não há o que salvar de um treino.")
+    if hasattr(model, "peft_config") or trainable == total:
+        model.save_pretrained(folder)
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = {n: p.detach().contiguous().cpu() for n, p in model.named_parameters() if p.requires_grad}
+    save_file(weights, folder / "treinaveis.safetensors")
+    return folder
 
 
 def folder_size(path: str | Path) -> int:

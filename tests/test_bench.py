@@ -74,3 +74,15 @@ def test_results_dir_follows_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(paths.RESULTS_ENV_VAR, str(tmp_path))
     assert paths.results_dir() == tmp_path
     assert paths.committed_results_dir() == paths.repo_root() / "results"
+
+
+def test_release_first_frees_memory_before_measuring(monkeypatch):
+    calls = []
+    real = bench.release_memory
+    monkeypatch.setattr(bench, "release_memory", lambda: calls.append(real()))
+    with bench.track_peak_memory():
+        pass
+    assert calls == []
+    with bench.track_peak_memory(release_first=True) as mem:
+        pass
+    assert calls == [None] and mem.start > 0

@@ -102,3 +102,80 @@ def test_parameter_count_and_folder_size(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b").write_bytes(b"y" * 50)
     assert finetune.folder_size(tmp_path) == 150
+
+
+def _tiny_bert(num_labels: int = 2):
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=30522, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, num_labels=num_labels)  # fmt: skip
+    return BertForSequenceClassification(config)
+
+
+def test_parameter_groups_split_head_from_body_also_in_peft():
+    from peft import LoraConfig, get_peft_model
+
+    model = _tiny_bert()
+    groups = finetune.parameter_groups(model, 1e-4, 2e-3)
+    assert [g["lr"] for g in groups] == [1e-4, 2e-3]
+    head_ids = {id(p) for p in groups[1]["params"]}
+    expected = {id(p) for n, p in model.named_parameters() if n.startswith(("bert.pooler", "classifier"))}
+    assert head_ids == expected and len(expected) == 4
+    assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))
+
+    config = LoraConfig(task_type="SEQ_CLS", r=2, target_modules=["query", "value"], modules_to_save=["classifier", "pooler"])
+    peft_model = get_peft_model(_tiny_bert(), config)
+    body, head = finetune.parameter_groups(peft_model, 2e-3, 5e-3)
+    names = {id(p): n for n, p in peft_model.named_parameters()}
+    assert all("lora_" in names[id(p)] for p in body["params"]) and len(body["params"]) == 4
+    assert all("modules_to_save" in names[id(p)] for p in head["params"]) and len(head["params"]) == 4
+
+    frozen = _tiny_bert()
+    for name, p in frozen.named_parameters():
+        p.requires_grad_(name.startswith("bert.embeddings"))
+    with pytest.raises(ValueError, match="cabeça"):
+        finetune.parameter_groups(frozen, 1e-4, 2e-3)
+
+
+def test_train_classifier_with_head_rate_and_length_groups(tmp_path):
+    """A taxa da cabeça chega ao otimizador (e ao agendador) e os lotes agrupados por tamanho treinam igual."""
+    from shared import models
+
+    tokenizer = models.load_tokenizer("all-minilm-l6-v2")
+    df = pd.DataFrame({"review_text": ["a good product", "bad product", "good", "bad, the product"] * 8,
+                       "label": [1, 0, 1, 0] * 8})  # fmt: skip
+    result = finetune.train_classifier(
+        _tiny_bert(), tokenizer, df, df.iloc[:8], tmp_path / "treino", learning_rate=1e-2, batch_size=8, epochs=6,
+        max_length=8, eval_every=4, warmup_ratio=0.0, head_learning_rate=2e-2, group_by_length=True,
+    )  # fmt: skip
+    optimizer = result.trainer.optimizer
+    assert [g["initial_lr"] for g in optimizer.param_groups] == [1e-2, 2e-2]
+    assert result.trainer.args.train_sampling_strategy == "group_by_length"
+    assert result.history["F1 de validação"].max() == 1.0
+
+
+def test_save_for_reuse_keeps_only_what_was_trained(tmp_path):
+    from peft import LoraConfig, get_peft_model
+    from safetensors.torch import load_file
+
+    full = finetune.save_for_reuse(_tiny_bert(), tmp_path / "completo")
+    assert (full / "model.safetensors").exists()
+
+    head_only = _tiny_bert()
+    for name, p in head_only.named_parameters():
+        p.requires_grad_(name.startswith(("bert.pooler", "classifier")))
+    folder = finetune.save_for_reuse(head_only, tmp_path / "cabeca")
+    saved = load_file(folder / "treinaveis.safetensors")
+    assert sorted(saved) == sorted(n for n, p in head_only.named_parameters() if p.requires_grad)
+    assert finetune.folder_size(folder) < finetune.folder_size(full) / 5
+
+    config = LoraConfig(task_type="SEQ_CLS", r=2, target_modules=["query", "value"], modules_to_save=["classifier", "pooler"])
+    adapter = finetune.save_for_reuse(get_peft_model(_tiny_bert(), config), tmp_path / "lora")
+    assert (adapter / "adapter_model.safetensors").exists() and not (adapter / "model.safetensors").exists()
+
+    for p in head_only.parameters():
+        p.requires_grad_(False)
+    with pytest.raises(ValueError, match="treináveis"):
+        finetune.save_for_reuse(head_only, tmp_path / "nada")
