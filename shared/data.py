@@ -156,6 +156,24 @@ def load_reviews(
     return _finish(df, split, view, as_dataset)
 
 
+TITLE_INSTRUCTION = "Escreva um título curto para esta avaliação de produto."
+
+
+def review_title_pairs(split: str, n: int | None = None, seed: int = 2024) -> pd.DataFrame:
+    """Um conjunto pequeno de instruções em português tirado de ``data/avaliacoes``: pedir um título para a
+    avaliação e responder com o título que o próprio cliente escreveu.
+
+    Colunas ``prompt`` e ``answer``; com ``n``, uma amostra fixa de ``n`` linhas.
+    """
+    df = load_reviews(split, view="all")
+    if n is not None:
+        if n > len(df):
+            raise ValueError(f"A divisão '{split}' tem {len(df)} avaliações; pedi {n}.")
+        df = df.sample(n, random_state=seed).reset_index(drop=True)
+    prompts = [f"{TITLE_INSTRUCTION}\nAvaliação: {text}" for text in df["review_text"]]
+    return pd.DataFrame({"prompt": prompts, "answer": df["review_title"].str.strip(), "review_text": df["review_text"]})
+
+
 def _finish(df: pd.DataFrame, split: str | None, view: str, as_dataset: bool):
     df = add_labels(df, view)
     if split is not None:

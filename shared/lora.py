@@ -151,3 +151,35 @@ def train_lm(
             history.append({"passo": step, "época": epoch + 1, "perda": float(loss.detach())})
     model.eval()
     return history
+
+
+def finetune_chat(
+    model,
+    tokenizer,
+    pairs,
+    target_modules=("q_proj", "k_proj", "v_proj", "o_proj"),
+    rank: int = 8,
+    epochs: int = 1,
+    batch_size: int = 4,
+    learning_rate: float = 1e-3,
+    system: str | None = None,
+    seed: int = 2024,
+):
+    """Ajusta um modelo de conversa com LoRA em pares (``prompt``, ``answer``): a receita inteira numa função.
+
+    Aplica o LoRA (``peft``), monta os exemplos com a perda só na resposta e treina com :func:`train_lm`.
+    Serve igual para o SmolLM2 em CPU e para um modelo maior em 4 bits na GPU (passe o modelo já
+    preparado com ``prepare_model_for_kbit_training``). Devolve ``(modelo com LoRA, perdas por passo)``.
+    """
+    from peft import LoraConfig, get_peft_model
+
+    if len(pairs) == 0:
+        raise ValueError("Nenhum par de treino: passe um DataFrame com as colunas prompt e answer.")
+    config = LoraConfig(task_type="CAUSAL_LM", r=rank, lora_alpha=2 * rank, lora_dropout=0.0,
+                        target_modules=list(target_modules))  # fmt: skip
+    peft_model = get_peft_model(model, config)
+    examples = [chat_example(tokenizer, p, a, system=system) for p, a in zip(pairs["prompt"], pairs["answer"])]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    history = train_lm(peft_model, examples, pad_id=pad_id, epochs=epochs, batch_size=batch_size,
+                       learning_rate=learning_rate, seed=seed)  # fmt: skip
+    return peft_model, history

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from shared import bench, models
-from shared.paths import cache_dir
+from shared.paths import cache_dir, data_dir
 
 HF_VARIANTS = ("fp32", "bf16", "int8-dinamico", "bnb-int8", "bnb-nf4", "torchao-int8")
 GPU_VARIANTS = ("fp16", "bnb-int8", "bnb-nf4")  # o que a célula só-GPU mede num modelo maior
@@ -429,15 +429,35 @@ def load_hf_variant(variant: str, name: str = "smollm2-135m-instruct", hub_id: s
 
 def load_gguf_variant(qtype: str, threads: int = 2, n_ctx: int = 512) -> LlamaCppEngine:
     """Abre o GGUF do SmolLM2 no tipo pedido (requantizando na 1ª vez, fora do tempo de carga)."""
+    return load_gguf_file(smollm2_gguf(qtype), name=qtype.upper(), threads=threads, n_ctx=n_ctx)
+
+
+def load_gguf_file(path: str | Path, name: str | None = None, threads: int = 2, n_ctx: int = 512) -> LlamaCppEngine:
+    """Abre um GGUF qualquer no llama.cpp, medindo o tempo de carga, com erro claro se não for GGUF."""
     import llama_cpp
 
-    path = smollm2_gguf(qtype)
+    path = Path(path)
+    if not is_gguf(path):
+        raise QuantizationError(f"{path} não existe ou não é um arquivo GGUF. Confira o caminho.")
     start = time.perf_counter()
     with silence_c_output():
         llm = llama_cpp.Llama(str(path), n_ctx=n_ctx, n_threads=threads, verbose=False)
     return LlamaCppEngine(
-        name=qtype.upper(), path=path, load_seconds=time.perf_counter() - start, threads=threads, llm=llm
+        name=name or path.stem, path=path, load_seconds=time.perf_counter() - start, threads=threads, llm=llm
     )
+
+
+def standard_inputs(tokenize, n_prompts: int = 3, text_tokens: int = 256) -> tuple[list[list[int]], list[int]]:
+    """Os prompts e o texto fixo da medição (os do capítulo 4): avaliações de ``data/reviews_en``.
+
+    ``tokenize`` transforma texto em ids (o tokenizador do modelo medido).
+    """
+    import pandas as pd
+
+    reviews = pd.read_csv(data_dir() / "reviews_en" / "reviews_en.csv")
+    prompts = [tokenize(f"Customer review: {t}\nIn one sentence, the customer") for t in reviews.review_text[:n_prompts]]
+    text_ids = tokenize("\n".join(reviews.review_text[10:]))[:text_tokens]
+    return prompts, text_ids
 
 
 # ---------------------------------------------------------------------------------------------------

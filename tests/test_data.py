@@ -209,3 +209,16 @@ def test_english_reviews_file():
     grams = [set(zip(w, w[1:], w[2:])) for w in map(_words, df["review_text"])]
     for a, b in itertools.combinations([g for g in grams if g], 2):
         assert len(a & b) / len(a | b) <= 0.5
+
+
+def test_review_title_pairs_use_the_customers_own_titles():
+    pairs = data.review_title_pairs("validation", n=5)
+    again = data.review_title_pairs("validation", n=5)
+    assert list(pairs.columns) == ["prompt", "answer", "review_text"] and len(pairs) == 5
+    assert pairs.equals(again)  # amostra fixa
+    reviews = data.load_reviews("validation", view="all").set_index("review_text")
+    for _, row in pairs.iterrows():
+        assert row["prompt"].startswith(data.TITLE_INSTRUCTION) and row["review_text"] in row["prompt"]
+        assert row["answer"] == reviews.loc[row["review_text"], "review_title"].strip()
+    with pytest.raises(ValueError, match="avaliações"):
+        data.review_title_pairs("test", n=10_000)

@@ -124,3 +124,19 @@ def test_chapter6_solutions_pass_and_common_mistakes_fail(capsys):
     assert not ch06.adam_memory_gb(lambda t, n, b=4: 4 * n * b / 1e9)
     out = capsys.readouterr().out
     assert out.count("✅") == 3 and out.count("❌") == 3
+
+
+def test_ch07_checks_accept_solutions_and_reject_common_mistakes(capsys):
+    from shared.exercises import ch07
+
+    assert ch07.weights_gb(ch07.solution_weights_gb)
+    assert ch07.kv_cache_gb(ch07.solution_kv_cache_gb)
+    assert ch07.max_context(ch07.solution_max_context)
+    # esqueceu de dividir bits por 8
+    assert not ch07.weights_gb(lambda p, b: p * b / 1e9)
+    # esqueceu o 2 de chave e valor
+    assert not ch07.kv_cache_gb(lambda n, h, d, c, b: n * h * d * c * b * 2 / 1e9)
+    # esqueceu os 2 bytes de cada número em fp16
+    assert not ch07.max_context(lambda f, n, h, d: int(f * 1e9 // (2 * n * h * d)))
+    out = capsys.readouterr().out
+    assert out.count("✅") == 3 and out.count("❌") == 3

@@ -96,3 +96,23 @@ def test_pad_batch_and_train_lm_lower_the_loss():
     assert history[-1]["perda"] < 0.5 * history[0]["perda"]
     with pytest.raises(ValueError, match="Nenhum exemplo"):
         lora.train_lm(model, [], pad_id=0)
+
+
+def test_finetune_chat_trains_only_the_adapter_on_prompt_answer_pairs():
+    import pandas as pd
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from shared import models
+
+    tokenizer = models.load_tokenizer("smollm2-135m-instruct")
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=1, initializer_range=0.5)  # fmt: skip
+    base = LlamaForCausalLM(config)
+    pairs = pd.DataFrame({"prompt": ["Título?", "Outro título?"], "answer": ["Ótimo", "Ruim"]})
+    model, history = lora.finetune_chat(base, tokenizer, pairs, rank=8, epochs=40, batch_size=2, learning_rate=5e-2)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n for n in trainable)
+    assert len(history) == 40 and history[-1]["perda"] < 0.5 * history[0]["perda"]
+    with pytest.raises(ValueError, match="Nenhum par"):
+        lora.finetune_chat(LlamaForCausalLM(config), tokenizer, pairs.iloc[:0])

@@ -1,0 +1,326 @@
+"""llama.cpp pelo ``llama-cpp-python`` (capítulo 7): logs do C, geração em fluxo medida, threads, o GGUF
+por dentro e a requantização em série que o script ``quantizar.py`` do capítulo usa.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import functools
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from shared import bench, quant, sizing
+
+# ---------------------------------------------------------------------------------------------------
+# Os logs do llama.cpp
+
+
+@contextlib.contextmanager
+def captured_logs():
+    """Guarda numa lista o que o llama.cpp registra (em vez de imprimir) enquanto o bloco roda.
+
+    O llama.cpp conta ali o que alocou: o tamanho do cache KV, dos buffers de cálculo, dos pesos mapeados.
+    No fim, devolve o registro padrão do ``llama-cpp-python``.
+    """
+    import llama_cpp
+    from llama_cpp import _logger
+
+    lines: list[str] = []
+
+    @llama_cpp.llama_log_callback
+    def keep(level, text, user_data):
+        lines.append(text.decode("utf-8", errors="replace"))
+
+    llama_cpp.llama_log_set(keep, ctypes.c_void_p(0))
+    try:
+        yield lines
+    finally:
+        llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
+
+
+def log_sizes_mib(lines: list[str]) -> dict[str, float]:
+    """Os tamanhos (MiB) que o llama.cpp registrou ao abrir um modelo: pesos, cache KV e buffer de cálculo."""
+    text = "".join(lines)
+    patterns = {
+        "pesos": r"model buffer size =\s*([\d.]+) MiB",
+        "cache KV": r"llama_kv_cache: size =\s*([\d.]+) MiB",
+        "buffer de cálculo": r"compute buffer size =\s*([\d.]+) MiB",
+    }
+    found = {}
+    for key, pattern in patterns.items():
+        match = re.search(pattern, text)
+        if match:
+            found[key] = float(match.group(1))
+    return found
+
+
+def open_model(path: str | Path, n_ctx: int = 512, threads: int = 2, **kwargs):
+    """Abre um GGUF com ``llama_cpp.Llama``, sem ruído; devolve ``(llm, tamanhos em MiB dos logs)``."""
+    import llama_cpp
+
+    path = Path(path)
+    if not quant.is_gguf(path):
+        raise FileNotFoundError(f"{path} não existe ou não é um GGUF. Confira o caminho (shared.models.gguf_path()).")
+    with captured_logs() as lines:
+        llm = llama_cpp.Llama(str(path), n_ctx=n_ctx, n_threads=threads, verbose=False, **kwargs)
+    return llm, log_sizes_mib(lines)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Geração em fluxo, medida
+
+
+@dataclass
+class StreamResult:
+    """Uma geração em fluxo: os pedaços na ordem em que chegaram e os tempos."""
+
+    text: str
+    pieces: list[str]
+    prompt_tokens: int
+    generated_tokens: int  # pedaços recebidos: um por token (um caractere partido em 2 tokens chega junto)
+    first_token_seconds: float  # do pedido ao 1º token: quase todo é o processamento do prompt
+    generation_tps: float  # do 1º ao último token
+
+    @property
+    def prompt_tps(self) -> float:
+        return self.prompt_tokens / self.first_token_seconds
+
+
+def stream(llm, prompt: str | None = None, messages: list[dict] | None = None, max_tokens: int = 32, **kwargs) -> StreamResult:
+    """Gera em fluxo (``stream=True``), com texto puro (``prompt``) ou conversa (``messages``, no formato do
+    *chat template* do GGUF), gulosa por padrão, e mede o tempo até o 1º token e os tokens/s depois dele.
+    """
+    if (prompt is None) == (messages is None):
+        raise ValueError("Passe prompt (texto puro) ou messages (conversa), um dos dois.")
+    kwargs.setdefault("temperature", 0.0)
+    llm.reset()
+    start = time.perf_counter()
+    if messages is not None:
+        chunks = llm.create_chat_completion(messages=messages, max_tokens=max_tokens, stream=True, **kwargs)
+        read = lambda chunk: chunk["choices"][0]["delta"].get("content", "")  # noqa: E731
+    else:
+        chunks = llm.create_completion(prompt, max_tokens=max_tokens, stream=True, **kwargs)
+        read = lambda chunk: chunk["choices"][0]["text"]  # noqa: E731
+    pieces, times = [], []
+    for chunk in chunks:
+        piece = read(chunk)
+        if piece:
+            pieces.append(piece)
+            times.append(time.perf_counter())
+    if not times:  # o modelo encerrou logo de cara (fim de texto como 1º token)
+        times = [time.perf_counter()]
+    tps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else float("nan")
+    return StreamResult(
+        text="".join(pieces),
+        pieces=pieces,
+        prompt_tokens=_prompt_length(llm, prompt, messages),
+        generated_tokens=len(pieces),
+        first_token_seconds=times[0] - start,
+        generation_tps=tps,
+    )
+
+
+def _prompt_length(llm, prompt, messages) -> int:
+    if prompt is not None:
+        return len(llm.tokenize(prompt.encode()))
+    return len(llm.tokenize(chat_prompt(llm, messages).encode(), special=True))
+
+
+def chat_prompt(llm, messages: list[dict]) -> str:
+    """O texto que o *chat template* do GGUF monta para uma conversa (o que o modelo lê de verdade)."""
+    import jinja2
+
+    template = llm.metadata["tokenizer.chat_template"]
+    return jinja2.Template(template).render(messages=messages, add_generation_prompt=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Threads numa máquina ocupada
+
+
+@contextlib.contextmanager
+def busy_cores(n: int):
+    """Ocupa ``n`` núcleos com processos que só giram em laço, enquanto o bloco roda (simula uma máquina
+    ocupada: outro programa, o navegador, uma compilação)."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        time.sleep(0.2)
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+
+
+def generation_speed(path: str | Path, threads: int, prompt_ids: list[int], n_new: int = 32, repeat: int = 3) -> float:
+    """Tokens/s da geração gulosa (mediana de ``repeat`` rodadas) com ``threads`` threads."""
+    engine = quant.load_gguf_file(path, threads=threads)
+    try:
+        engine.generate(prompt_ids, 3)  # aquecimento
+        speeds = []
+        for _ in range(repeat):
+            _, times = engine.generate(prompt_ids, n_new)
+            speeds.append((len(times) - 1) / (times[-1] - times[0]))
+        return sorted(speeds)[len(speeds) // 2]
+    finally:
+        engine.close()
+
+
+# ---------------------------------------------------------------------------------------------------
+# O GGUF por dentro
+
+
+def gguf_metadata(path: str | Path) -> dict[str, object]:
+    """Os metadados simples de um GGUF (números e textos; sem as listas do vocabulário)."""
+    import gguf
+
+    reader = gguf.GGUFReader(str(path))
+    meta = {}
+    for name, field in reader.fields.items():
+        if name.startswith("GGUF.") or name.startswith("tokenizer.ggml."):
+            continue
+        value = field.contents()
+        if isinstance(value, list):
+            continue
+        meta[name] = value
+    return meta
+
+
+def tensor_table(path: str | Path) -> pd.DataFrame:
+    """Uma linha por tensor do GGUF: camada, nome, tipo, forma, número de pesos, bytes e bits por peso."""
+    import gguf
+
+    rows = []
+    for t in gguf.GGUFReader(str(path)).tensors:
+        match = re.match(r"blk\.(\d+)\.", t.name)
+        rows.append({
+            "camada": int(match.group(1)) if match else None,
+            "tensor": t.name,
+            "tipo": t.tensor_type.name,
+            "forma": tuple(int(x) for x in t.shape),
+            "pesos": int(t.n_elements),
+            "bytes": int(t.n_bytes),
+        })  # fmt: skip
+    df = pd.DataFrame(rows)
+    df["bits por peso"] = 8 * df["bytes"] / df["pesos"]
+    return df
+
+
+def architecture_from_gguf(path: str | Path, name: str = "do GGUF") -> sizing.Architecture:
+    """Os números de arquitetura que a calculadora de memória usa, lidos dos metadados de um GGUF."""
+    meta = gguf_metadata(path)
+    arch = meta["general.architecture"]
+    tensors = tensor_table(path)
+    return sizing.Architecture(
+        name=name,
+        params=float(tensors["pesos"].sum()),
+        layers=int(meta[f"{arch}.block_count"]),
+        hidden=int(meta[f"{arch}.embedding_length"]),
+        heads=int(meta[f"{arch}.attention.head_count"]),
+        kv_heads=int(meta[f"{arch}.attention.head_count_kv"]),
+        context=int(meta[f"{arch}.context_length"]),
+        source=str(path),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Requantização em série (o script quantizar.py do capítulo 7)
+
+QUANT_TYPES = ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0", "Q3_K_M", "Q2_K")
+
+
+def output_path(src: str | Path, qtype: str, out_dir: str | Path) -> Path:
+    """``modelo.Q4_1.gguf`` + ``Q4_0`` → ``out_dir/modelo.Q4_0.gguf`` (troca o tipo que já estiver no nome)."""
+    stem = re.sub(r"\.(Q\d\w*|I?Q\d\w*|F16|F32|BF16)$", "", Path(src).stem, flags=re.IGNORECASE)
+    return Path(out_dir) / f"{stem}.{qtype.upper()}.gguf"
+
+
+def tokenize(llm, text: str) -> list[int]:
+    """Os ids de um texto no tokenizador do GGUF (sem o token de início)."""
+    return list(llm.tokenize(text.encode(), add_bos=False))
+
+
+def quantize_and_measure(
+    src: str | Path, qtypes, out_dir: str | Path, threads: int = 2, n_new: int = 24
+) -> pd.DataFrame:
+    """Requantiza ``src`` em cada tipo e mede: tamanho, bits por peso, tokens/s e perplexidade.
+
+    Os prompts e o texto fixo são os do capítulo 4 (``quant.standard_inputs``); o original entra na tabela
+    como primeira linha, para comparação.
+    """
+    src, out_dir = Path(src), Path(out_dir)
+    rows = []
+    for qtype in [None, *qtypes]:
+        if qtype is None:
+            path, seconds = src, float("nan")
+        else:
+            path = output_path(src, qtype, out_dir)
+            start = time.perf_counter()
+            quant.requantize_gguf(src, path, qtype, threads=threads)
+            seconds = time.perf_counter() - start
+        engine = quant.load_gguf_file(path, name=qtype or "original", threads=threads)
+        try:
+            prompts, text_ids = quant.standard_inputs(functools.partial(tokenize, engine.llm))
+            result = quant.benchmark(engine, prompts, text_ids, n_new=n_new)
+        finally:
+            engine.close()
+        tensors = tensor_table(path)
+        rows.append({
+            "tipo": qtype.upper() if qtype else f"original ({src.name})",
+            "arquivo (MB)": path.stat().st_size / 1e6,
+            "bits por peso": 8 * tensors["bytes"].sum() / tensors["pesos"].sum(),
+            "quantizar (s)": seconds,
+            "prompt (tok/s)": result.prompt_tps,
+            "geração (tok/s)": result.gen_tps,
+            "perplexidade": result.perplexity,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def quantize_main(argv: list[str] | None = None) -> int:
+    """Linha de comando: ``python quantizar.py [ENTRADA] --tipos Q4_0 Q8_0 [--medir]``."""
+    from shared import models
+
+    parser = argparse.ArgumentParser(
+        prog="quantizar.py",
+        description="Requantiza um modelo GGUF com o llama.cpp e, com --medir, mede tamanho, velocidade e perplexidade.",
+    )
+    parser.add_argument("entrada", nargs="?", help="arquivo .gguf de entrada (padrão: o SmolLM2 do curso)")
+    parser.add_argument("--tipos", nargs="+", default=["Q4_0"], metavar="TIPO",
+                        help=f"tipos de saída (padrão: Q4_0; por exemplo: {' '.join(QUANT_TYPES)})")
+    parser.add_argument("--saida", default=None, help="pasta dos arquivos gerados (padrão: o cache do curso)")
+    parser.add_argument("--threads", type=int, default=2, help="threads do llama.cpp (padrão: 2)")
+    parser.add_argument("--medir", action="store_true", help="mede cada tipo e grava results/07-llamacpp.csv")
+    args = parser.parse_args(argv)
+
+    src = Path(args.entrada) if args.entrada else models.gguf_path()
+    out_dir = Path(args.saida) if args.saida else quant.cache_dir() / "gguf"
+    try:
+        if args.medir:
+            table = quantize_and_measure(src, args.tipos, out_dir, threads=args.threads)
+            bench.write_results(
+                table,
+                "07-llamacpp",
+                description=(
+                    f"{src.name} requantizado com llama_model_quantize; {args.threads} threads; geração gulosa de "
+                    "24 tokens (mediana de 3 prompts), perplexidade em 256 tokens de data/reviews_en"
+                ),
+            )
+            print(table.round(3).to_string(index=False))
+        else:
+            for qtype in args.tipos:
+                path = quant.requantize_gguf(src, output_path(src, qtype, out_dir), qtype, threads=args.threads)
+                print(f"{qtype.upper()}: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    except quant.QuantizationError as error:
+        print(f"erro: {error}", file=sys.stderr)
+        return 2
+    return 0
