@@ -140,3 +140,16 @@ def test_ch07_checks_accept_solutions_and_reject_common_mistakes(capsys):
     assert not ch07.max_context(lambda f, n, h, d: int(f * 1e9 // (2 * n * h * d)))
     out = capsys.readouterr().out
     assert out.count("✅") == 3 and out.count("❌") == 3
+
+
+def test_ch08_checks_accept_solutions_and_reject_common_mistakes(capsys):
+    from shared.exercises import ch08
+
+    assert ch08.word_limit_ok(ch08.solution_word_limit_ok)
+    assert ch08.first_number(ch08.solution_first_number)
+    # esqueceu de recusar a resposta vazia e a de duas linhas
+    assert not ch08.word_limit_ok(lambda a, m: len(a.split()) <= m)
+    # ignorou a vírgula decimal e o sinal
+    assert not ch08.first_number(lambda a: float(m.group()) if (m := __import__("re").search(r"\d+", a)) else None)
+    out = capsys.readouterr().out
+    assert out.count("✅") == 2 and out.count("❌") == 2
