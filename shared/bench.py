@@ -66,6 +66,14 @@ def tokens_per_second(n_tokens: int, seconds: float) -> float:
     return n_tokens / seconds
 
 
+def stream_tokens_per_second(times: list[float]) -> float:
+    """Tokens/s de uma geração em fluxo, pelos instantes em que cada token chegou: do 1º ao último (o tempo
+    até o 1º token, quase todo processamento do prompt, fica de fora). ``nan`` com menos de 2 tokens."""
+    if len(times) < 2:
+        return float("nan")
+    return tokens_per_second(len(times) - 1, times[-1] - times[0])
+
+
 def current_rss() -> int:
     """Memória residente (RSS) do processo agora, em bytes."""
     try:

@@ -9,6 +9,7 @@ import contextlib
 import ctypes
 import functools
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -117,14 +118,13 @@ def stream(llm, prompt: str | None = None, messages: list[dict] | None = None, m
             times.append(time.perf_counter())
     if not times:  # o modelo encerrou logo de cara (fim de texto como 1º token)
         times = [time.perf_counter()]
-    tps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else float("nan")
     return StreamResult(
         text="".join(pieces),
         pieces=pieces,
         prompt_tokens=_prompt_length(llm, prompt, messages),
         generated_tokens=len(pieces),
         first_token_seconds=times[0] - start,
-        generation_tps=tps,
+        generation_tps=bench.stream_tokens_per_second(times),
     )
 
 
@@ -166,11 +166,8 @@ def generation_speed(path: str | Path, threads: int, prompt_ids: list[int], n_ne
     engine = quant.load_gguf_file(path, threads=threads)
     try:
         engine.generate(prompt_ids, 3)  # aquecimento
-        speeds = []
-        for _ in range(repeat):
-            _, times = engine.generate(prompt_ids, n_new)
-            speeds.append((len(times) - 1) / (times[-1] - times[0]))
-        return sorted(speeds)[len(speeds) // 2]
+        speeds = [bench.stream_tokens_per_second(engine.generate(prompt_ids, n_new)[1]) for _ in range(repeat)]
+        return statistics.median(speeds)
     finally:
         engine.close()
 

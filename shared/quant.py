@@ -499,7 +499,7 @@ def benchmark(engine, prompts: list[list[int]], text_ids: list[int], n_new: int 
         engine.prefill(ids)
         prompt_tps.append(len(ids) / (time.perf_counter() - start))
         tokens, times = engine.generate(ids, n_new)
-        gen_tps.append((len(times) - 1) / (times[-1] - times[0]))
+        gen_tps.append(bench.stream_tokens_per_second(times))
         generations.append(tokens)
     logits = engine.logits(text_ids)
     return BenchResult(

@@ -1,4 +1,5 @@
 import json
+import math
 import time
 
 import pandas as pd
@@ -86,3 +87,8 @@ def test_release_first_frees_memory_before_measuring(monkeypatch):
     with bench.track_peak_memory(release_first=True) as mem:
         pass
     assert calls == [None] and mem.start > 0
+
+
+def test_stream_tokens_per_second_counts_from_the_first_token():
+    assert bench.stream_tokens_per_second([10.0, 10.5, 11.0]) == 2.0  # 2 tokens depois do 1º, em 1 s
+    assert math.isnan(bench.stream_tokens_per_second([10.0]))
