@@ -3,6 +3,7 @@
 #   make lab        cria o ambiente e abre o curso no JupyterLab
 #   make notebooks  reexecuta todos os notebooks no lugar e regenera as tabelas dos READMEs
 #   make lint       ruff no código e nos notebooks
+#   make projeto    roda o pipeline do projeto final (capítulo 9), dos dados crus ao modelo avaliado
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -17,7 +18,7 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_EVALUATE_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 QUIET := TOKENIZERS_PARALLELISM=false HF_HUB_DISABLE_PROGRESS_BARS=1 PYTHONWARNINGS=ignore::DeprecationWarning
 
-.PHONY: install test unit notebooks-test lab notebooks lint clean
+.PHONY: install test unit notebooks-test lab notebooks lint projeto clean
 
 install: $(STAMP)
 
@@ -47,6 +48,9 @@ notebooks: $(STAMP)
 	  $(QUIET) $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; \
 	done
 	$(BIN)/python -m shared.report
+
+projeto: $(STAMP)
+	cd chapters/09-projeto-final && $(OFFLINE) $(QUIET) $(CURDIR)/$(BIN)/python -m pipeline
 
 lint: $(STAMP)
 	$(BIN)/ruff check shared tests chapters scripts

@@ -1,3 +1,5 @@
+import math
+
 from shared.exercises import ch01, run_cases
 
 
@@ -153,3 +155,34 @@ def test_ch08_checks_accept_solutions_and_reject_common_mistakes(capsys):
     assert not ch08.first_number(lambda a: float(m.group()) if (m := __import__("re").search(r"\d+", a)) else None)
     out = capsys.readouterr().out
     assert out.count("✅") == 2 and out.count("❌") == 2
+
+
+def test_ch09_checks_accept_solutions_and_reject_common_mistakes(capsys):
+    from rouge_score.rouge_scorer import _score_lcs
+
+    from shared.exercises import ch09
+
+    assert ch09.lcs_length(ch09.solution_lcs_length)
+    assert ch09.format_ok(ch09.solution_format_ok)
+    for (a, b), expected in ch09.LCS_CASES:  # o gabarito confere com a biblioteca
+        if a and b:
+            assert round(_score_lcs(a, b).recall * len(a)) == expected
+    assert not ch09.lcs_length(lambda a, b: len(set(a) & set(b)))  # conta palavras em comum, sem ordem
+    assert not ch09.format_ok(lambda s: "(em inglês," in s)
+
+
+def test_ch10_checks_accept_solutions_and_reject_common_mistakes(capsys):
+    import torch
+    import torch.nn.functional as F
+
+    from shared.exercises import ch10
+
+    assert ch10.dpo_loss(ch10.solution_dpo_loss)
+    assert ch10.instruction(ch10.solution_instruction)
+    assert ch10.retrieval_accuracy(ch10.solution_retrieval_accuracy)
+    assert not ch10.retrieval_accuracy(lambda s: sum(row[i] > 0.5 for i, row in enumerate(s)) / len(s))
+    for (c, r, beta), expected in ch10.DPO_CASES:  # o gabarito confere com a conta do torch
+        assert round(float(-F.logsigmoid(torch.tensor(beta * (c - r)))), 4) == expected
+    assert not ch10.dpo_loss(lambda c, r, b: -math.log(1 / (1 + math.exp(-(c - r)))))  # esqueceu o beta
+    assert not ch10.instruction(lambda t: "Classifique: positivo ou negativo?")  # sem o texto
+    assert not ch10.instruction(lambda t: ...)

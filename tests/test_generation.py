@@ -36,3 +36,17 @@ def test_bad_length_is_refused(smol):
     tokenizer, model = smol
     with pytest.raises(ValueError, match="max_new_tokens"):
         generation.chat(model, tokenizer, "Oi", max_new_tokens=0)
+
+
+def test_chat_batch_matches_one_at_a_time(smol):
+    from shared.generation import chat_batch
+
+    tokenizer, model = smol
+    prompts = ["What is 2 + 2?", "Name a color of the sky on a clear day, in one word."]
+    together = chat_batch(model, tokenizer, prompts, max_new_tokens=6)
+    alone = [generation.chat(model, tokenizer, p, max_new_tokens=6) for p in prompts]
+    assert together == alone and tokenizer.padding_side == "right"
+    shot = [{"role": "user", "content": "Say A."}, {"role": "assistant", "content": "A"}]
+    assert len(chat_batch(model, tokenizer, prompts[:1], max_new_tokens=2, history=shot, batch_size=1)) == 1
+    with pytest.raises(ValueError, match="max_new_tokens"):
+        chat_batch(model, tokenizer, prompts, max_new_tokens=0)

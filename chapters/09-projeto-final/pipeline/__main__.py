@@ -1,0 +1,46 @@
+"""Linha de comando do pipeline: ``python -m pipeline [ETAPA ...] [--forcar] [--estado]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from shared.pipeline import PipelineError
+
+from . import ARTIFACTS, CONFIG, build, load_config, publish
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Projeto final: coletar → limpar → dividir → tokenizar → treinar → avaliar → gerar.",
+    )
+    parser.add_argument("etapas", nargs="*", help="etapas a rodar (padrão: todas, em ordem)")
+    parser.add_argument("--config", default=str(CONFIG), help="arquivo de configuração TOML")
+    parser.add_argument("--artefatos", default=str(ARTIFACTS), help="pasta dos artefatos")
+    parser.add_argument("--forcar", action="store_true", help="roda mesmo as etapas em dia")
+    parser.add_argument("--estado", action="store_true", help="só mostra o que está em dia")
+    args = parser.parse_args(argv)
+    from shared import env
+
+    env.quiet()
+    try:
+        pipeline = build(load_config(args.config), args.artefatos)
+        if args.estado:
+            for name in pipeline.order:
+                try:
+                    print(f"{name:>10}: {pipeline.state(name)[1]}")
+                except PipelineError as error:
+                    print(f"{name:>10}: {error}")
+            return 0
+        pipeline.run(args.etapas or None, force=args.forcar)
+        if pipeline.manifest("avaliar") is not None:
+            print(f"resultados: {publish(pipeline)}")
+    except PipelineError as error:
+        print(f"erro: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

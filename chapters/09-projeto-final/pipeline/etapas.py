@@ -1,0 +1,355 @@
+"""As sete etapas do projeto final: dos arquivos crus do curso a um assistente ajustado com LoRA.
+
+coletar → limpar → dividir → tokenizar → treinar → avaliar → gerar
+
+Cada função recebe um :class:`shared.pipeline.Context`, escreve seus arquivos em ``ctx.out`` e devolve
+um resumo que vai para o manifesto da etapa.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from shared.pipeline import Context, PipelineError, Step
+
+from . import metricas
+
+GLOSSARY_COLUMNS = ("termo", "ingles", "definicao", "capitulo")
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+CHAPTER_LINK = re.compile(r"^\[(\d+)\]\([^)]*\)$")
+QUESTION = "O que é {termo}?"
+ANSWER = "{termo} (em inglês, {ingles}): {definicao} Veja o capítulo {capitulo} ({titulo})."
+
+
+# ---------------------------------------------------------------------------------------------------
+# Arquivos JSON Lines: uma linha, um registro
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    """Grava uma lista de dicionários, um JSON por linha (UTF-8, acentos legíveis)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Lê um arquivo JSON Lines gravado por :func:`write_jsonl`."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+# ---------------------------------------------------------------------------------------------------
+# 1. coletar: ler as tabelas em Markdown, sem mudar o texto
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def parse_glossary(text: str, source: str) -> list[dict]:
+    """Linhas da tabela do glossário, com o texto cru de cada célula e o número da linha no arquivo.
+
+    Uma linha da tabela com número errado de colunas, ou sem o link do capítulo, é erro: o arquivo
+    cru está malformado e o pipeline para dizendo onde.
+    """
+    rows, in_table = [], False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("|"):
+            in_table = False
+            continue
+        if line.startswith("| Termo"):
+            in_table = True
+            continue
+        if not in_table or set(line.replace("|", "").strip()) <= {"-", ":", " "}:
+            continue
+        cells = _cells(line)
+        if len(cells) != len(GLOSSARY_COLUMNS):
+            raise PipelineError(
+                "coletar",
+                f"a linha tem {len(cells)} colunas; a tabela do glossário tem 4 "
+                "(termo | inglês | definição | capítulo). Corrija a linha e rode de novo.",
+                f"{source}:{number}",
+            )
+        if not CHAPTER_LINK.match(cells[3]):
+            raise PipelineError(
+                "coletar", f"a coluna do capítulo deveria ser um link como [5](chapters/...), não '{cells[3]}'",
+                f"{source}:{number}",
+            )  # fmt: skip
+        rows.append({"fonte": source, "linha": number, **dict(zip(GLOSSARY_COLUMNS, cells))})
+    if not rows:
+        raise PipelineError("coletar", "nenhuma linha da tabela do glossário encontrada (cabeçalho '| Termo')", source)
+    return rows
+
+
+def parse_chapters(text: str, source: str) -> list[dict]:
+    """Número e nome de cada capítulo, da tabela "Capítulos" do README principal (cabeçalho ``| Nº |``)."""
+    rows, in_table = [], False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("|"):
+            in_table = False
+            continue
+        cells = _cells(line)
+        in_table = in_table or cells[0] == "Nº"
+        if in_table and len(cells) >= 3 and cells[0].isdigit():
+            rows.append({"fonte": source, "linha": number, "numero": cells[0], "titulo": cells[1]})
+    if not rows:
+        raise PipelineError("coletar", "nenhuma linha da tabela de capítulos encontrada", source)
+    return rows
+
+
+def collect(ctx: Context) -> dict:
+    """Lê o glossário e a tabela de capítulos e grava as linhas cruas, com fonte e número da linha."""
+    cfg = ctx.config["dados"]
+    glossary = parse_glossary(ctx.source(cfg["glossario"]).read_text(encoding="utf-8"), cfg["glossario"])
+    chapters = parse_chapters(ctx.source(cfg["capitulos"]).read_text(encoding="utf-8"), cfg["capitulos"])
+    write_jsonl(ctx.out / "glossario.jsonl", glossary)
+    write_jsonl(ctx.out / "capitulos.jsonl", chapters)
+    ctx.log(f"{len(glossary)} termos e {len(chapters)} capítulos lidos")
+    return {"termos": len(glossary), "capitulos": len(chapters)}
+
+
+# ---------------------------------------------------------------------------------------------------
+# 2. limpar: tirar o Markdown, normalizar, juntar o nome do capítulo, remover duplicatas
+
+
+def plain(text: str) -> str:
+    """Texto sem Markdown de ênfase, código e links, em Unicode NFC e com espaços simples."""
+    text = LINK.sub(r"\1", text)
+    text = re.sub(r"[*`]", "", text)
+    text = unicodedata.normalize("NFC", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def term_key(term: str) -> str:
+    """Chave para achar duplicatas: minúsculas, sem acentos, só letras e números."""
+    folded = unicodedata.normalize("NFKD", term.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", folded).strip()
+
+
+def clean(ctx: Context) -> dict:
+    """Limpa cada termo; descarta (e registra) os vazios e os repetidos."""
+    raw = read_jsonl(ctx.input("coletar", "glossario.jsonl"))
+    titles = {int(c["numero"]): plain(c["titulo"]) for c in read_jsonl(ctx.input("coletar", "capitulos.jsonl"))}
+    kept, seen, dropped = [], set(), []
+    for row in raw:
+        item = {k: plain(row[k]) for k in ("termo", "ingles", "definicao")}
+        item["capitulo"] = int(CHAPTER_LINK.match(row["capitulo"]).group(1))
+        item["titulo"] = titles.get(item["capitulo"], f"capítulo {item['capitulo']}")
+        key = term_key(item["termo"])
+        if not all(item[k] for k in ("termo", "ingles", "definicao")):
+            dropped.append(f"linha {row['linha']}: campo vazio")
+        elif key in seen:
+            dropped.append(f"linha {row['linha']}: '{item['termo']}' repetido")
+        else:
+            seen.add(key)
+            kept.append(item)
+    write_jsonl(ctx.out / "termos.jsonl", kept)
+    for reason in dropped:
+        ctx.log(f"descartado: {reason}")
+    ctx.log(f"{len(kept)} termos limpos")
+    return {"entrada": len(raw), "saida": len(kept), "descartados": len(dropped)}
+
+
+# ---------------------------------------------------------------------------------------------------
+# 3. dividir: pares pergunta → resposta e divisão estável por hash
+
+
+def split_of(term: str, salt: str, test: float, validation: float) -> str:
+    """Divisão de um termo pelo hash de (sal, termo): não muda quando o glossário ganha termos novos."""
+    value = int(hashlib.sha256(f"{salt}|{term_key(term)}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "test" if value < test else "validation" if value < test + validation else "train"
+
+
+def to_pair(item: dict) -> dict:
+    """Um termo limpo vira um exemplo de instrução: a pergunta do usuário e a resposta no estilo do glossário."""
+    return {"pergunta": QUESTION.format(**item), "resposta": ANSWER.format(**item), **item}
+
+
+def build_dataset(ctx: Context) -> dict:
+    """Grava ``train``, ``validation`` e ``test`` em JSON Lines."""
+    cfg = ctx.config["dados"]
+    items = read_jsonl(ctx.input("limpar", "termos.jsonl"))
+    splits = {"train": [], "validation": [], "test": []}
+    for item in items:
+        splits[split_of(item["termo"], cfg["sal_divisao"], cfg["fracao_teste"], cfg["fracao_validacao"])].append(
+            to_pair(item)
+        )
+    for name, rows in splits.items():
+        if not rows:
+            raise PipelineError("dividir", f"a divisão '{name}' ficou vazia: há termos de menos ou frações erradas")
+        write_jsonl(ctx.out / f"{name}.jsonl", rows)
+    ctx.log(", ".join(f"{k}: {len(v)}" for k, v in splits.items()))
+    return {name: len(rows) for name, rows in splits.items()}
+
+
+# ---------------------------------------------------------------------------------------------------
+# 4. tokenizar: ids e máscara da perda, com uma análise dos tamanhos
+
+
+def load_base(name: str):
+    """(tokenizer, modelo) base: um nome do registro do curso (CPU, offline) ou um id do Hub (GPU)."""
+    from shared import models
+
+    if name in models.REGISTRY:
+        return models.load_causal_lm(name)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(name)
+    model = AutoModelForCausalLM.from_pretrained(name, dtype="auto", device_map="auto")
+    return tokenizer, model
+
+
+def load_tokenizer(name: str):
+    """Só o tokenizador do modelo base."""
+    from shared import models
+
+    if name in models.REGISTRY:
+        return models.load_tokenizer(name)
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(name)
+
+
+def tokenize(ctx: Context) -> dict:
+    """Converte o treino em ids com a perda só na resposta e mede tamanhos por divisão."""
+    from shared.lora import chat_example
+
+    tokenizer = load_tokenizer(ctx.config["modelo"]["base"])
+    analysis = []
+    for name in ("train", "validation", "test"):
+        rows = read_jsonl(ctx.input("dividir", f"{name}.jsonl"))
+        examples = [chat_example(tokenizer, r["pergunta"], r["resposta"]) for r in rows]
+        if name == "train":
+            write_jsonl(ctx.out / "treino_ids.jsonl", examples)
+        lengths = [len(e["input_ids"]) for e in examples]
+        answer = [sum(label != -100 for label in e["labels"]) for e in examples]
+        words = sum(len(r["resposta"].split()) for r in rows)
+        analysis.append({
+            "divisao": name, "exemplos": len(rows), "tokens_medio": round(sum(lengths) / len(rows), 1),
+            "tokens_max": max(lengths), "tokens_resposta_medio": round(sum(answer) / len(rows), 1),
+            "fracao_com_perda": round(sum(answer) / sum(lengths), 3),
+            "tokens_por_palavra": round(sum(answer) / words, 2),
+        })  # fmt: skip
+    pd.DataFrame(analysis).to_csv(ctx.out / "analise.csv", index=False)
+    ctx.log(f"treino: {analysis[0]['tokens_medio']} tokens por exemplo, {analysis[0]['fracao_com_perda']:.0%} com perda")
+    return {"tokens_treino": sum(len(e["input_ids"]) for e in read_jsonl(ctx.out / "treino_ids.jsonl"))}
+
+
+# ---------------------------------------------------------------------------------------------------
+# 5. treinar: LoRA com o laço do capítulo 6
+
+
+def train(ctx: Context) -> dict:
+    """Aplica o LoRA da configuração ao modelo base, treina e salva só o adaptador."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from shared.finetune import count_parameters, folder_size
+    from shared.lora import train_lm
+
+    cfg, lora_cfg = ctx.config["treino"], ctx.config["lora"]
+    examples = read_jsonl(ctx.input("tokenizar", "treino_ids.jsonl"))
+    if cfg.get("limite_exemplos"):
+        examples = examples[: cfg["limite_exemplos"]]
+    torch.manual_seed(cfg["semente"])
+    tokenizer, model = load_base(ctx.config["modelo"]["base"])
+    config = LoraConfig(task_type="CAUSAL_LM", r=lora_cfg["rank"], lora_alpha=lora_cfg["alpha"],
+                        lora_dropout=0.0, target_modules=list(lora_cfg["modulos"]))  # fmt: skip
+    model = get_peft_model(model, config)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    history = train_lm(model, examples, pad_id=pad_id, epochs=cfg["epocas"], batch_size=cfg["lote"],
+                       learning_rate=cfg["taxa"], seed=cfg["semente"])  # fmt: skip
+    model.save_pretrained(ctx.out / "adaptador")
+    pd.DataFrame(history).to_csv(ctx.out / "perdas.csv", index=False)
+    trainable, total = count_parameters(model)
+    first, last = history[0]["perda"], history[-1]["perda"]
+    ctx.log(f"{len(history)} passos; perda {first:.2f} → {last:.2f}")
+    return {
+        "passos": len(history), "exemplos": len(examples), "perda_inicial": round(first, 3),
+        "perda_final": round(last, 3), "parametros_treinaveis": trainable,
+        "fracao_treinavel": round(trainable / total, 4),
+        "adaptador_mb": round(folder_size(ctx.out / "adaptador") / 1e6, 2),
+    }  # fmt: skip
+
+
+def load_tuned(ctx: Context):
+    """(tokenizer, modelo com o adaptador treinado)."""
+    from peft import PeftModel
+
+    adapter = ctx.input("treinar", "adaptador")
+    tokenizer, model = load_base(ctx.config["modelo"]["base"])
+    model = PeftModel.from_pretrained(model, adapter)
+    model.eval()
+    return tokenizer, model
+
+
+# ---------------------------------------------------------------------------------------------------
+# 6. avaliar: antes e depois no teste
+
+
+SYSTEMS = ("base", "base + 1 exemplo no prompt", "base + LoRA")
+
+
+def evaluate(ctx: Context) -> dict:
+    """Gera as respostas do teste com o modelo base (com e sem exemplo no prompt) e com o LoRA; mede."""
+    from shared.generation import chat_batch
+
+    cfg = ctx.config["avaliacao"]
+    test = read_jsonl(ctx.input("dividir", "test.jsonl"))
+    if cfg.get("limite_exemplos"):
+        test = test[: cfg["limite_exemplos"]]
+    shot = read_jsonl(ctx.input("dividir", "train.jsonl"))[0]
+    history = [{"role": "user", "content": shot["pergunta"]}, {"role": "assistant", "content": shot["resposta"]}]
+    tokenizer, model = load_tuned(ctx)
+    questions = [r["pergunta"] for r in test]
+    ask = dict(max_new_tokens=cfg["max_novos_tokens"], batch_size=cfg["lote"])
+    answers = {}
+    with model.disable_adapter():
+        answers["base"] = chat_batch(model, tokenizer, questions, **ask)
+        if cfg.get("exemplos_no_prompt"):
+            answers["base + 1 exemplo no prompt"] = chat_batch(model, tokenizer, questions, history=history, **ask)
+    answers["base + LoRA"] = chat_batch(model, tokenizer, questions, **ask)
+    rows = [
+        {"sistema": system, "termo": ref["termo"], "pergunta": ref["pergunta"], "referencia": ref["resposta"],
+         "resposta": answer, **metricas.score(ref, answer)}
+        for system, outs in answers.items() for ref, answer in zip(test, outs)
+    ]  # fmt: skip
+    write_jsonl(ctx.out / "predicoes.jsonl", rows)
+    table = metricas.summarize(pd.DataFrame(rows))
+    table.to_csv(ctx.out / "metricas.csv", index=False)
+    ctx.log(f"{len(test)} perguntas de teste × {len(answers)} sistemas")
+    return {"exemplo_no_prompt": shot["termo"], **{
+        f"rouge_l[{r.sistema}]": r.rouge_l for r in table.itertuples()
+    }}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------
+# 7. gerar: o assistente respondendo às perguntas da configuração
+
+
+def generate(ctx: Context) -> dict:
+    """Responde às perguntas de ``[gerar]`` com o modelo ajustado (a demonstração de inferência)."""
+    from shared.generation import chat_batch
+
+    cfg = ctx.config["gerar"]
+    tokenizer, model = load_tuned(ctx)
+    answers = chat_batch(model, tokenizer, list(cfg["perguntas"]), max_new_tokens=cfg["max_novos_tokens"])
+    write_jsonl(ctx.out / "respostas.jsonl", [{"pergunta": q, "resposta": a} for q, a in zip(cfg["perguntas"], answers)])
+    return {"perguntas": len(answers)}
+
+
+STEPS = [
+    Step("coletar", collect, "lê GLOSSARY.md e a tabela de capítulos do README", sources=("dados.glossario", "dados.capitulos")),
+    Step("limpar", clean, "tira o Markdown, normaliza, junta o nome do capítulo, remove repetidos", after=("coletar",)),
+    Step("dividir", build_dataset, "pares pergunta → resposta em treino/validação/teste", after=("limpar",), sections=("dados",)),
+    Step("tokenizar", tokenize, "ids com perda só na resposta e análise de tamanhos", after=("dividir",), sections=("modelo",)),
+    Step("treinar", train, "LoRA no modelo base; salva só o adaptador", after=("tokenizar",), sections=("modelo", "lora", "treino")),
+    Step("avaliar", evaluate, "antes e depois no teste: ROUGE-L, formato, fatos", after=("dividir", "treinar"), sections=("avaliacao",)),
+    Step("gerar", generate, "respostas às perguntas da configuração", after=("treinar",), sections=("gerar",)),
+]  # fmt: skip

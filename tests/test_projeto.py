@@ -1,0 +1,148 @@
+"""Capítulo 9: as etapas do pipeline do projeto final, a linha de comando e as entradas ruins."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from shared.paths import repo_root
+
+sys.path.insert(0, str(repo_root() / "chapters" / "09-projeto-final"))
+
+from pipeline import build, etapas, load_config, metricas, publish  # noqa: E402
+from pipeline.__main__ import main  # noqa: E402
+
+from shared.pipeline import PipelineError  # noqa: E402
+
+README = """# Curso
+
+| Nº | Capítulo | Resumo |
+|---|---|---|
+| 1 | [Fundamentos](chapters/01/) | x |
+| 2 | [Tokenização](chapters/02/) | y |
+
+| medida | valor |
+|---|---|
+| 20601 | 4026 |
+"""
+
+
+def glossary(rows: int = 30, broken: bool = False) -> str:
+    lines = ["# Glossário", "", "| Termo (pt-BR) | Inglês | Definição | Cap. |", "|---|---|---|---|"]
+    for i in range(rows):
+        lines.append(f"| termo **{i}** | term {i} | Definição `número` {i}, ver [aqui](x). | [{1 + i % 2}](chapters/0{1 + i % 2}/) |")
+    lines.append("| termo 0 | term 0 | Repetido. | [1](chapters/01/) |")
+    if broken:
+        lines.append("| termo quebrado | sem colunas |")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def fake_course(tmp_path):
+    (tmp_path / "GLOSSARY.md").write_text(glossary(), encoding="utf-8")
+    (tmp_path / "README.md").write_text(README, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_real_glossary_and_readme_parse():
+    root = repo_root()
+    rows = etapas.parse_glossary((root / "GLOSSARY.md").read_text(encoding="utf-8"), "GLOSSARY.md")
+    assert len(rows) > 100 and all(r["linha"] > 5 for r in rows)
+    chapters = etapas.parse_chapters((root / "README.md").read_text(encoding="utf-8"), "README.md")
+    assert [c["numero"] for c in chapters] == [str(n) for n in range(1, 11)]
+
+
+def test_malformed_row_names_step_file_and_line():
+    with pytest.raises(PipelineError, match=r"etapa 'coletar' \(GLOSSARY.md:36\): a linha tem 2 colunas"):
+        etapas.parse_glossary(glossary(broken=True), "GLOSSARY.md")
+    bad_link = "| Termo | Inglês | Definição | Cap. |\n|---|---|---|---|\n| a | b | c | cinco |\n"
+    with pytest.raises(PipelineError, match=r"GLOSSARY.md:3\).*\[5\]\(chapters"):
+        etapas.parse_glossary(bad_link, "GLOSSARY.md")
+    with pytest.raises(PipelineError, match="nenhuma linha"):
+        etapas.parse_glossary("# vazio\n", "GLOSSARY.md")
+
+
+def test_cleaning_and_split_helpers():
+    assert etapas.plain("**LoRA** usa `peft`,  ver [cap. 6](x/)") == "LoRA usa peft, ver cap. 6"
+    assert etapas.term_key("Atenção *cruzada*") == "atencao cruzada"
+    terms = [f"termo {i}" for i in range(400)]
+    first = {t: etapas.split_of(t, "s", 0.15, 0.15) for t in terms}
+    assert {t: etapas.split_of(t, "s", 0.15, 0.15) for t in terms} == first  # estável
+    shares = {s: list(first.values()).count(s) / len(terms) for s in ("train", "validation", "test")}
+    assert 0.08 < shares["test"] < 0.22 and 0.08 < shares["validation"] < 0.22
+    assert etapas.split_of("termo 1", "outro sal", 0.15, 0.15) in {"train", "validation", "test"}
+
+
+def test_data_steps_on_a_small_course(fake_course, tmp_path):
+    pipe = build(load_config(), tmp_path / "artefatos", fake_course)
+    pipe.run(["coletar", "limpar", "dividir"], verbose=False)
+    assert pipe.manifest("limpar")["resumo"] == {"entrada": 31, "saida": 30, "descartados": 1}
+    rows = sum((etapas.read_jsonl(pipe.artifacts / "dividir" / f"{s}.jsonl") for s in ("train", "validation", "test")), [])
+    assert len(rows) == 30 and len({r["termo"] for r in rows}) == 30
+    example = next(r for r in rows if r["termo"] == "termo 3")
+    assert example["pergunta"] == "O que é termo 3?"
+    assert example["resposta"] == "termo 3 (em inglês, term 3): Definição número 3, ver aqui. Veja o capítulo 2 (Tokenização)."
+    assert metricas.score(example, example["resposta"])["formato"] == 1.0
+
+
+def test_bad_raw_file_stops_and_keeps_what_was_made(fake_course, tmp_path):
+    artifacts = tmp_path / "artefatos"
+    pipe = build(load_config(), artifacts, fake_course)
+    pipe.run(["coletar", "limpar"], verbose=False)
+    saved = (artifacts / "coletar" / "glossario.jsonl").read_bytes()
+    (fake_course / "GLOSSARY.md").write_text(glossary(broken=True), encoding="utf-8")
+    with pytest.raises(PipelineError, match="coletar.*GLOSSARY.md:36"):
+        pipe.run(verbose=False)
+    assert (artifacts / "coletar" / "glossario.jsonl").read_bytes() == saved
+    assert pipe.state("limpar") == (True, "em dia")
+
+
+def test_cli_reports_missing_artifact_and_unknown_step(tmp_path, capsys):
+    assert main(["treinar", "--artefatos", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "erro: etapa 'treinar'" in err and "falta o artefato da etapa 'tokenizar'" in err
+    assert main(["traduzir", "--artefatos", str(tmp_path)]) == 2
+    assert "etapa desconhecida" in capsys.readouterr().err
+    assert main(["--config", str(tmp_path / "nao-existe.toml")]) == 2
+    assert "arquivo de configuração não encontrado" in capsys.readouterr().err
+
+
+def test_config_overrides_are_checked(tmp_path):
+    assert load_config(overrides={"treino.epocas": 1})["treino"]["epocas"] == 1
+    with pytest.raises(PipelineError, match="chave desconhecida 'treino.epoca'"):
+        load_config(overrides={"treino.epoca": 1})
+    bad = tmp_path / "ruim.toml"
+    bad.write_text("[dados\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match="TOML inválido"):
+        load_config(bad)
+
+
+def test_metrics_tell_right_from_wrong():
+    ref = {"resposta": "LoRA (em inglês, low-rank adaptation): Ajuste com matrizes pequenas. Veja o capítulo 6 (PEFT e LoRA).",
+           "ingles": "low-rank adaptation", "capitulo": 6, "definicao": "Ajuste com matrizes pequenas."}  # fmt: skip
+    perfect = metricas.score(ref, ref["resposta"])
+    assert perfect == {"rouge_l": 1.0, "formato": 1.0, "ingles": 1.0, "capitulo": 1.0, "palavras_chave": 1.0, "portugues": 1.0}
+    wrong = metricas.score(ref, "LoRA (em inglês, lora): Um tipo de pizza. Veja o capítulo 2 (Tokenização).")
+    assert wrong["formato"] == 1.0 and wrong["capitulo"] == 0.0 and wrong["ingles"] == 0.0
+    assert wrong["palavras_chave"] == 0.0 and wrong["rouge_l"] < perfect["rouge_l"]
+    assert metricas.score(ref, "It is a method.")["portugues"] == 0.0
+
+
+def test_whole_pipeline_with_tiny_settings(fake_course, tmp_path):
+    config = load_config(overrides={
+        "treino.limite_exemplos": 4, "treino.lote": 2, "treino.epocas": 1,
+        "avaliacao.limite_exemplos": 2, "avaliacao.max_novos_tokens": 4,
+        "gerar.perguntas": ["O que é LoRA?"], "gerar.max_novos_tokens": 4,
+    })  # fmt: skip
+    pipe = build(config, tmp_path / "artefatos", fake_course)
+    outcomes = pipe.run(verbose=False)
+    assert all(o.ran for o in outcomes)
+    train = pipe.manifest("treinar")["resumo"]
+    assert train["passos"] == 2 and train["parametros_treinaveis"] > 0
+    metrics = etapas.pd.read_csv(pipe.artifacts / "avaliar" / "metricas.csv")
+    assert list(metrics["sistema"]) == list(etapas.SYSTEMS) and (metrics["perguntas"] == 2).all()
+    assert len(etapas.read_jsonl(pipe.artifacts / "gerar" / "respostas.jsonl")) == 1
+    assert not any(o.ran for o in pipe.run(verbose=False))  # nada mudou: nada roda
+    csv = publish(pipe, folder=tmp_path / "results")
+    assert csv.name == "09-projeto.csv" and "artefato" in csv.read_text(encoding="utf-8")
