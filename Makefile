@@ -43,6 +43,7 @@ lab: $(STAMP)
 	$(QUIET) $(BIN)/jupyter lab --ServerApp.root_dir=. $(LAB_FLAGS)
 
 notebooks: $(STAMP)
+	rm -rf chapters/09-projeto-final/artefatos  # o notebook do projeto final roda o pipeline do zero
 	@for nb in $(NOTEBOOKS); do \
 	  echo "executando $$nb"; \
 	  $(QUIET) $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; \
