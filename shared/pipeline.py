@@ -25,6 +25,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from shared.models import sha256_of as file_sha256  # o mesmo hash que confere os modelos
+
 MANIFEST = "manifesto.json"
 VERSIONED_PACKAGES = ("torch", "transformers", "peft", "datasets")
 
@@ -36,15 +38,6 @@ class PipelineError(RuntimeError):
         self.step, self.path = step, (str(path) if path is not None else None)
         where = f" ({self.path})" if self.path else ""
         super().__init__(f"etapa '{step}'{where}: {message}")
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 de um arquivo, lido em blocos."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def folder_hashes(folder: Path) -> dict[str, str]:
