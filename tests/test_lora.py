@@ -113,6 +113,35 @@ def test_finetune_chat_trains_only_the_adapter_on_prompt_answer_pairs():
     model, history = lora.finetune_chat(base, tokenizer, pairs, rank=8, epochs=40, batch_size=2, learning_rate=5e-2)
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert trainable and all("lora_" in n for n in trainable)
-    assert len(history) == 40 and history[-1]["perda"] < 0.5 * history[0]["perda"]
+    # Medido: a perda cai para 0,35–0,52 da inicial conforme a semente e a CPU (12,82 → 6,46 num Xeon com AMX);
+    # 0,75 é uma folga que o comportamento certo passa com sobra e que um adaptador parado não passa.
+    assert len(history) == 40 and history[-1]["perda"] < 0.75 * history[0]["perda"]
     with pytest.raises(ValueError, match="Nenhum par"):
         lora.finetune_chat(LlamaForCausalLM(config), tokenizer, pairs.iloc[:0])
+
+
+def test_loss_on_labels_equals_the_full_loss_and_its_gradients():
+    from transformers import Gemma3TextConfig, Gemma3ForCausalLM
+
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(vocab_size=97, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+                              num_attention_heads=2, num_key_value_heads=1, head_dim=8, sliding_window=4)  # fmt: skip
+    model = Gemma3ForCausalLM(config)
+    examples = [
+        {"input_ids": [5, 6, 7, 8, 9, 10], "labels": [-100, -100, -100, 8, 9, 10]},
+        {"input_ids": [11, 12, 13, 14], "labels": [-100, 12, 13, 14]},
+    ]
+    batch = lora.pad_batch(examples, pad_id=0)
+    keep = lora.label_positions(batch["labels"])
+    assert keep.tolist() == [[False, False, True, True, True, False], [True, True, True, False, False, False]]
+    full = model(**batch).loss
+    full.backward()
+    expected = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    sparse = lora.loss_on_labels(model, batch)
+    sparse.backward()
+    assert torch.allclose(sparse, full, atol=1e-6)
+    assert all(torch.allclose(p.grad, g, atol=1e-6) for p, g in zip(model.parameters(), expected))
+    # um quase-acerto: alinhar os rótulos sem o deslocamento de uma posição dá outra perda
+    shifted = dict(batch, labels=torch.roll(batch["labels"], 1, dims=1))
+    assert not torch.allclose(lora.loss_on_labels(model, shifted), full, atol=1e-3)
