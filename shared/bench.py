@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -156,6 +157,7 @@ def machine_info() -> dict[str, Any]:
     """A máquina onde a medição foi feita: processador, núcleos, memória, sistema e GPU."""
     info: dict[str, Any] = {
         "cpu": env.cpu_model(),
+        "cpu_features": env.cpu_features(),
         "cores": os.cpu_count(),
         "system": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
@@ -165,6 +167,10 @@ def machine_info() -> dict[str, Any]:
         info["ram_gib"] = round(pages * page_size / 2**30, 1)
     except (ValueError, OSError, AttributeError):
         pass
+    if "llama_cpp" in sys.modules:  # a medição usou o llama.cpp: com que instruções ele foi compilado
+        from shared.llamacpp import compiled_cpu_features_text
+
+        info["llama_cpp_build"] = compiled_cpu_features_text()
     info["gpu"] = None
     if env.has_cuda():
         import torch

@@ -170,6 +170,41 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+# Extensões de CPU que mudam o caminho que as bibliotecas de inferência tomam (bitsandbytes, llama.cpp,
+# torch): o nome em /proc/cpuinfo e o nome que o curso mostra.
+CPU_FEATURES = {
+    "avx2": "AVX2",
+    "avx512f": "AVX-512",
+    "avx512_vnni": "AVX-512 VNNI",
+    "avx512_bf16": "AVX-512 BF16",
+    "avx_vnni": "AVX-VNNI",
+    "amx_tile": "AMX",
+    "asimd": "NEON",
+}
+
+
+def cpu_features(cpuinfo: str | None = None) -> list[str]:
+    """As extensões de :data:`CPU_FEATURES` que esta CPU tem (lidas das "flags" de ``/proc/cpuinfo``)."""
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8") as f:
+                cpuinfo = f.read()
+        except OSError:
+            return []
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith(("flags", "Features")):
+            flags.update(line.split(":", 1)[1].split())
+            break
+    return [label for flag, label in CPU_FEATURES.items() if flag in flags]
+
+
+def cpu_description() -> str:
+    """O processador e suas extensões relevantes, numa linha: "AMD EPYC (AVX2, AVX-512, ...)"."""
+    features = cpu_features()
+    return f"{cpu_model()} ({', '.join(features)})" if features else cpu_model()
+
+
 def report(threads: int | None = None, print_it: bool = True) -> dict[str, str]:
     """Relatório do ambiente para a primeira célula: versões, dispositivo, threads, online/offline."""
     info = {"python": platform.python_version()}
@@ -179,7 +214,7 @@ def report(threads: int | None = None, print_it: bool = True) -> dict[str, str]:
 
         info["dispositivo"] = f"GPU {torch.cuda.get_device_name(0)}"
     else:
-        info["dispositivo"] = f"CPU {cpu_model()}"
+        info["dispositivo"] = f"CPU {cpu_description()}"
     info["núcleos"] = str(os.cpu_count())
     try:
         import torch

@@ -71,7 +71,10 @@ def caption(name: str, meta: dict) -> str:
     if machine.get("gpu"):
         parts.append(f"GPU {machine['gpu']}")
     if machine.get("cpu"):
-        parts.append(f"{machine['cpu']}, {machine.get('cores', '?')} núcleos")
+        features = f" ({', '.join(machine['cpu_features'])})" if machine.get("cpu_features") else ""
+        parts.append(f"{machine['cpu']}{features}, {machine.get('cores', '?')} núcleos")
+    if machine.get("llama_cpp_build"):
+        parts.append(f"llama.cpp compilado com {machine['llama_cpp_build']}")
     versions = meta.get("versions", {})
     if "torch" in versions:
         parts.append(f"torch {versions['torch']}")

@@ -77,3 +77,12 @@ def test_report_lists_versions_device_and_offline(monkeypatch, capsys):
     assert "offline" in info["Hub do Hugging Face"]
     env.report(print_it=True)
     assert "transformers" in capsys.readouterr().out
+
+
+def test_cpu_features_come_from_the_flags_line():
+    xeon = "processor : 0\nmodel name : Intel Xeon\nflags : fpu sse2 avx avx2 fma avx512f avx512_vnni amx_tile amx_int8\n"
+    assert env.cpu_features(xeon) == ["AVX2", "AVX-512", "AVX-512 VNNI", "AMX"]
+    # quase-acerto: avx512bw sem avx512f não é "AVX-512"; amx_int8 sem amx_tile não é "AMX"
+    assert env.cpu_features("flags : avx avx2 avx512bw amx_int8\n") == ["AVX2"]
+    assert env.cpu_features("Features : fp asimd evtstrm\n") == ["NEON"]
+    assert env.cpu_features("") == []

@@ -21,3 +21,31 @@ def test_kept_cold_row_keeps_the_original_date(root):
     assert script.kept_cold_row(again, {"date": "2026-11-30 08:00 UTC"})[0] == label
     with pytest.raises(SystemExit):
         script.kept_cold_row(pd.DataFrame({"medida": ["outra"], "valor": [1.0], "unidade": ["s"]}), {})
+
+
+def test_notebook_times_come_from_the_junit_report(root, tmp_path):
+    script = load_script(root)
+    report = tmp_path / "junit.xml"
+    report.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="chapters.01-x.01-x.ipynb" name="01-x.ipynb" time="20.5"/>'
+        '<testcase classname="tests.test_models" name="test_a" time="1.0"/>'
+        "</testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    assert script.notebook_times(report) == [("01-x.ipynb", 20.5)]
+    report.write_text(
+        '<testsuites><testsuite><testcase classname="chapters.01-x.01-x.ipynb" name="01-x.ipynb" time="3">'
+        "<failure>boom</failure></testcase></testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit, match="falhou"):
+        script.notebook_times(report)
+
+
+def test_offline_command_keeps_the_loopback(root):
+    import subprocess
+
+    script = load_script(root)
+    cmd = script.offline_command(["python3", "-c", "import socket; socket.socket().bind(('127.0.0.1', 0))"])
+    assert subprocess.run(cmd).returncode == 0

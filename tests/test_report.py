@@ -51,3 +51,12 @@ def test_missing_results_file_is_reported(tmp_path):
 
 def test_readme_tables_match_committed_results():
     assert report.stale_blocks() == []
+
+
+def test_caption_names_cpu_features_and_llama_cpp_build():
+    meta = {"date": "2026-12-02 10:00 UTC", "machine": {"cpu": "Intel Xeon", "cores": 2,
+            "cpu_features": ["AVX2", "AVX-512", "AMX"], "llama_cpp_build": "AVX AVX2 FMA F16C"}}  # fmt: skip
+    text = report.caption("04-quantizacao", meta)
+    assert "Intel Xeon (AVX2, AVX-512, AMX), 2 núcleos" in text and "llama.cpp compilado com AVX AVX2 FMA F16C" in text
+    old = {"date": "2026-11-29 12:18 UTC", "machine": {"cpu": "AMD EPYC", "cores": 2}}
+    assert "AMD EPYC, 2 núcleos" in report.caption("04-quantizacao", old)  # metadados antigos: sem as extensões

@@ -1,0 +1,170 @@
+"""Mede os LMs causais do registro (SmolLM2-135M e Gemma 3 270M) nesta máquina: carga, geração e treino.
+
+Uso (na raiz do repositório):
+
+    .venv/bin/python scripts/medir_modelos.py              # tudo; grava results/00-modelos.csv
+    .venv/bin/python scripts/medir_modelos.py --converter  # mede também a conversão GGUF → safetensors
+    .venv/bin/python scripts/medir_modelos.py --pequeno    # configuração mínima (teste)
+
+Para cada modelo: conversão (opcional, num cache vazio), recarga do cache, geração gulosa em fp32 com o
+``transformers`` e com o llama.cpp (mediana de 3 prompts, contando do 1º ao último token gerado, como no
+capítulo 4), e um passo de treino LoRA com a perda só na resposta, calculando os logits em todas as
+posições (``model(**lote).loss``) e só nas posições com rótulo (``shared.lora.loss_on_labels``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MODELS = ("smollm2-135m-instruct", "gemma3-270m")
+PROMPTS = (
+    "O que é tokenização? Tokenização é",
+    "Avaliação de um cliente: o fone chegou rápido e o som é ótimo. Em resumo, o cliente",
+    "A quantização de um modelo de linguagem serve para",
+)
+
+
+def transformers_speed(tokenizer, model, n_new: int) -> float:
+    """Tokens/s da geração gulosa (mediana de 3 prompts, sem o prefill), com um aquecimento antes."""
+    import torch
+
+    from shared import bench
+
+    speeds = []
+    for i, prompt in enumerate((PROMPTS[0], *PROMPTS)):
+        ids = tokenizer(prompt, return_tensors="pt")
+        streamer = _Clock()
+        with torch.no_grad():
+            model.generate(**ids, max_new_tokens=n_new, min_new_tokens=n_new, do_sample=False, streamer=streamer)
+        if i > 0:  # o primeiro é aquecimento
+            speeds.append(bench.stream_tokens_per_second(streamer.times[1:]))  # times[0] é o prompt
+    return statistics.median(speeds)
+
+
+class _Clock:
+    """Um "streamer" do ``generate`` que só anota a hora de cada pedaço (o prompt e cada token novo)."""
+
+    def __init__(self):
+        self.times: list[float] = []
+
+    def put(self, value) -> None:
+        self.times.append(time.perf_counter())
+
+    def end(self) -> None:
+        pass
+
+
+def llama_cpp_speed(name: str, n_new: int, threads: int) -> float:
+    """Tokens/s da geração gulosa no llama.cpp, com o mesmo protocolo (``quant.benchmark`` mede igual)."""
+    from shared import bench, models, quant
+
+    engine = quant.load_gguf_file(models.gguf_path(name), threads=threads)
+    try:
+        speeds = []
+        for i, prompt in enumerate((PROMPTS[0], *PROMPTS)):
+            ids = engine.llm.tokenize(prompt.encode("utf-8"), add_bos=True)
+            _, times = engine.generate(ids, n_new)
+            if i > 0:
+                speeds.append(bench.stream_tokens_per_second(times))
+        return statistics.median(speeds)
+    finally:
+        engine.close()
+
+
+def lora_step_seconds(model, tokenizer, batch: int, length: int, answer: int, label_only: bool) -> float:
+    """Mediana de 3 passos (após 1 de aquecimento) de treino LoRA num lote ``batch × length`` tokens.
+
+    Só os últimos ``answer`` tokens de cada exemplo têm rótulo (a "resposta"), como num ajuste de instruções.
+    """
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from shared import bench, lora
+
+    config = LoraConfig(task_type="CAUSAL_LM", r=8, lora_alpha=16, target_modules=["q_proj", "k_proj", "v_proj", "o_proj"])
+    peft_model = get_peft_model(model, config)
+    torch.manual_seed(0)
+    ids = torch.randint(10, tokenizer.vocab_size - 10, (batch, length))
+    labels = ids.clone()
+    labels[:, : length - answer] = -100
+    data = {"input_ids": ids, "labels": labels, "attention_mask": torch.ones_like(ids)}
+    optimizer = torch.optim.AdamW([p for p in peft_model.parameters() if p.requires_grad], lr=1e-4)
+    peft_model.train()
+
+    def step():
+        loss = lora.loss_on_labels(peft_model, data) if label_only else peft_model(**data).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+    seconds = bench.time_it(step, repeat=3, warmup=1).median
+    peft_model.unload()  # devolve o modelo sem os adaptadores, para a próxima medida
+    return seconds
+
+
+def measure(name: str, args) -> list[tuple[str, str, float, str]]:
+    """As medidas de um modelo, como linhas (modelo, medida, valor, unidade)."""
+    from shared import models
+
+    rows = []
+    if args.converter:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["LLM_ZTH_CACHE"] = tmp
+            start = time.perf_counter()
+            models.convert_gguf(name)
+            rows.append((name, "montar o GGUF (Gemma) e converter para safetensors, 1ª vez", time.perf_counter() - start, "s"))
+            del os.environ["LLM_ZTH_CACHE"]
+    models.convert_gguf(name)
+    start = time.perf_counter()
+    tokenizer, model = models.load_causal_lm(name)
+    rows.append((name, "carregar do cache (safetensors)", time.perf_counter() - start, "s"))
+    rows.append((name, "parâmetros", sum(p.numel() for p in model.parameters()) / 1e6, "milhões"))
+    rows.append((name, "geração gulosa fp32, transformers", transformers_speed(tokenizer, model, args.n_novos), "tok/s"))
+    rows.append((name, f"geração gulosa GGUF, llama.cpp ({args.threads} thread)", llama_cpp_speed(name, args.n_novos, args.threads), "tok/s"))
+    shape = f"{args.lote}×{args.tamanho} tokens, {args.resposta} com rótulo"
+    for label_only, how in ((False, "logits em todas as posições"), (True, "logits só onde há rótulo")):
+        seconds = lora_step_seconds(model, tokenizer, args.lote, args.tamanho, args.resposta, label_only)
+        rows.append((name, f"passo de treino LoRA r=8 ({shape}), {how}", seconds, "s"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modelos", type=lambda s: s.split(","), default=list(MODELS))
+    parser.add_argument("--converter", action="store_true", help="mede a conversão num cache vazio")
+    parser.add_argument("--n-novos", type=int, default=32, help="tokens gerados por prompt")
+    parser.add_argument("--threads", type=int, default=1, help="threads do llama.cpp")
+    parser.add_argument("--lote", type=int, default=8)
+    parser.add_argument("--tamanho", type=int, default=64, help="tokens por exemplo no passo de treino")
+    parser.add_argument("--resposta", type=int, default=16, help="tokens com rótulo por exemplo")
+    parser.add_argument("--pequeno", action="store_true", help="configuração mínima, para o teste")
+    args = parser.parse_args(argv)
+    if args.pequeno:
+        args.modelos, args.n_novos, args.lote, args.tamanho, args.resposta = ["smollm2-135m-instruct"], 4, 2, 16, 4
+
+    import pandas as pd
+    import torch
+
+    from shared import bench, env
+
+    env.quiet()
+    torch.set_num_threads(2)
+    rows = [row for name in args.modelos for row in measure(name, args)]
+    table = pd.DataFrame(rows, columns=["modelo", "medida", "valor", "unidade"])
+    print(table.round(2).to_string(index=False))
+    name = "00-modelos-pequeno" if args.pequeno else "00-modelos"
+    bench.write_results(table, name, f"LMs causais do registro: carga, geração ({args.n_novos} tokens) e treino LoRA")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
