@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Linhas llama.cpp do capítulo 4 (SmolLM2-135M, {args.threads} thread(s), {args.n_novos} tokens, "
         f"{args.prompts} prompts, {args.rodadas} rodadas alternadas) no build portátil e no nativo"
     )
-    bench.write_results(table, name, description)
+    bench.write_results(table, name, description, config=vars(args))
     return 0
 
 

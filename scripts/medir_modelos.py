@@ -162,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.DataFrame(rows, columns=["modelo", "medida", "valor", "unidade"])
     print(table.round(2).to_string(index=False))
     name = "00-modelos-pequeno" if args.pequeno else "00-modelos"
-    bench.write_results(table, name, f"LMs causais do registro: carga, geração ({args.n_novos} tokens) e treino LoRA")
+    bench.write_results(table, name, f"LMs causais do registro: carga, geração ({args.n_novos} tokens) e treino LoRA",
+                        config=vars(args))
     return 0
 
 

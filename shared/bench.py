@@ -187,8 +187,13 @@ def _check_name(name: str) -> None:
         )
 
 
-def write_results(df, name: str, description: str = "", folder: Path | None = None) -> Path:
-    """Grava ``results/NAME.csv`` e ``results/NAME.meta.json`` (data, máquina, versões) e devolve o CSV."""
+def write_results(df, name: str, description: str = "", folder: Path | None = None,
+                  config: dict[str, Any] | None = None) -> Path:  # fmt: skip
+    """Grava ``results/NAME.csv`` e ``results/NAME.meta.json`` (data, máquina, versões) e devolve o CSV.
+
+    ``config`` (opcional) entra nos metadados como o manifesto do experimento: parâmetros, sementes,
+    quantas rodadas. Um script de experimento pesado passa ali tudo o que é preciso para refazê-lo.
+    """
     _check_name(name)
     if len(df) == 0:
         raise ValueError(f"A tabela '{name}' está vazia: não há o que gravar.")
@@ -202,6 +207,7 @@ def write_results(df, name: str, description: str = "", folder: Path | None = No
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine_info(),
         "versions": env.package_versions(),
+        "config": config or {},
         "rows": len(df),
         "columns": list(map(str, df.columns)),
     }

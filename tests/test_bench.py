@@ -58,6 +58,14 @@ def test_write_and_read_results_with_metadata(tmp_path):
     assert meta["machine"]["cores"] >= 1 and meta["machine"]["cpu"]
     assert "torch" in meta["versions"] and meta["date"].endswith("UTC")
     assert json.loads((tmp_path / "99-teste.meta.json").read_text())["rows"] == 2
+    assert meta["config"] == {} and "cpu_features" in meta["machine"]
+
+
+def test_results_keep_the_experiment_manifest(tmp_path):
+    df = pd.DataFrame({"semente": [1, 2, 3], "f1": [0.8, 0.82, 0.79]})
+    config = {"sementes": [1, 2, 3], "taxas": [1e-4, 3e-4], "épocas": 2}
+    bench.write_results(df, "99-varredura", "varredura", folder=tmp_path, config=config)
+    assert bench.read_results("99-varredura", folder=tmp_path)[1]["config"] == config
 
 
 def test_results_writer_refuses_bad_input(tmp_path):
