@@ -121,7 +121,7 @@ def test_finetune_chat_trains_only_the_adapter_on_prompt_answer_pairs():
 
 
 def test_loss_on_labels_equals_the_full_loss_and_its_gradients():
-    from transformers import Gemma3TextConfig, Gemma3ForCausalLM
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
 
     torch.manual_seed(0)
     config = Gemma3TextConfig(vocab_size=97, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
