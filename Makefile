@@ -4,6 +4,7 @@
 #   make notebooks  reexecuta todos os notebooks no lugar e regenera as tabelas dos READMEs
 #   make lint       ruff no código e nos notebooks
 #   make projeto    roda o pipeline do projeto final (capítulo 9), dos dados crus ao modelo avaliado
+#   make colab-check  simula o Colab: instala o curso como a 1ª célula faz lá e roda os capítulos 1 e 7
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -18,13 +19,16 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_EVALUATE_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 QUIET := TOKENIZERS_PARALLELISM=false HF_HUB_DISABLE_PROGRESS_BARS=1 PYTHONWARNINGS=ignore::DeprecationWarning
 
-.PHONY: install test unit notebooks-test lab notebooks lint projeto clean
+.PHONY: install test unit notebooks-test lab notebooks lint projeto colab-check clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml scripts/install_llama_cpp.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install pip==26.3
+	# llama-cpp-python primeiro, com o build portátil (sem -march=native, sem AMX) e fora do cache do pip;
+	# depois o requirements.txt o encontra instalado na versão certa e não o recompila.
+	bash scripts/install_llama_cpp.sh $(BIN)/python
 	$(BIN)/python -m pip install -r requirements.txt
 	$(BIN)/python -m pip install --no-deps -r requirements-nodeps.txt
 	$(BIN)/python -m pip install --no-deps -e .
@@ -52,6 +56,11 @@ notebooks: $(STAMP)
 
 projeto: $(STAMP)
 	cd chapters/09-projeto-final && $(OFFLINE) $(QUIET) $(CURDIR)/$(BIN)/python -m pipeline
+
+# Um venv novo com as versões da imagem do Colab + google.colab de mentira; a árvore de trabalho faz o papel
+# do GitHub. Não usa o .venv (só a biblioteca padrão); veja scripts/colab_check.py.
+colab-check:
+	$(OFFLINE) $(QUIET) $(PYTHON) scripts/colab_check.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check shared tests chapters scripts

@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from shared.course import REPO_URL, colab_badge
@@ -22,6 +24,9 @@ SKIP_TAG = "skip-execution"
 MAX_NOTEBOOK_BYTES = 2_000_000
 MAX_OUTPUT_CHARS = 20_000
 WIDGET_STATE_KEY = "application/vnd.jupyter.widget-state+json"
+# Extras de scripts/colab_setup.sh e os módulos que tornam cada um necessário: um notebook que importa um
+# desses módulos, direta ou indiretamente (pelos módulos de ``shared`` ou da pasta do capítulo), pede o extra.
+EXTRA_MODULES: dict[str, tuple[str, ...]] = {"llama": ("llama_cpp",)}
 
 
 def setup_cell_source(chapter_dir: str, extras: tuple[str, ...] = ()) -> str:
@@ -60,10 +65,150 @@ def _extras(source: str) -> tuple[str, ...]:
     return tuple(match.group(1).split()) if match else ()
 
 
+def _parseable(source: str) -> str:
+    """O código de uma célula sem a sintaxe do IPython (``!cmd``, ``%magic``, ``obj?``), pronto para o ``ast``.
+
+    Usa os transformadores do próprio IPython (que sabem o que está dentro de uma string); sem o IPython,
+    troca cada linha ``!``/``%`` por ``pass`` com a mesma indentação.
+    """
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        if source.lstrip().startswith("%%"):
+            return ""  # mágica de célula: o conteúdo não é Python
+        lines = []
+        for line in source.splitlines():
+            if line.strip().startswith(("!", "%")):
+                line = line[: len(line) - len(line.lstrip())] + "pass"
+            lines.append(line)
+        return "\n".join(lines)
+    return TransformerManager().transform_cell(source)
+
+
+def _already_loaded_guard(node: ast.AST) -> bool:
+    """``if "mod" in sys.modules:`` — o bloco só roda se o módulo já foi importado por outro caminho."""
+    test = node.test if isinstance(node, ast.If) else None
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Constant)
+        and isinstance(test.left.value, str)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.In)
+        and isinstance(test.comparators[0], ast.Attribute)
+        and test.comparators[0].attr == "modules"
+        and isinstance(test.comparators[0].value, ast.Name)
+        and test.comparators[0].value.id == "sys"
+    )
+
+
+def _imports(tree: ast.AST, package: str = "") -> set[str]:
+    """Nomes de módulos importados em qualquer ponto do código (também dentro de funções).
+
+    ``from a import b`` conta ``a`` e ``a.b`` (``b`` pode ser um submódulo); imports relativos são
+    resolvidos a partir de ``package``. Não contam os imports dentro de ``if "mod" in sys.modules:``: ali o
+    módulo já está carregado, então o bloco não cria a necessidade.
+    """
+    names: set[str] = set()
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if _already_loaded_guard(node):
+            pending.extend(node.orelse)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package else []
+                parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+                base = ".".join([*parts, *([base] if base else [])])
+            if base:
+                names.add(base)
+            names.update(f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*")
+    return names
+
+
+def _module_file(name: str, search: list[Path]) -> Path | None:
+    """O arquivo de um módulo local (``a/b.py`` ou ``a/b/__init__.py``) nas pastas de busca, se existir."""
+    for folder in search:
+        base = folder.joinpath(*name.split("."))
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def required_extras(sources: Iterable[str], here: Path, root: Path | None = None) -> tuple[str, ...]:
+    """Os extras de ``colab_setup.sh`` de que um notebook precisa, deduzidos do que o código importa.
+
+    ``sources`` são as células de código; ``here``, a pasta do notebook (onde o kernel roda). Segue os
+    imports até os módulos locais — os de ``shared/`` (na raiz ``root``), os da pasta do capítulo e os
+    scripts ``.py`` dessa pasta citados pelo nome (rodados com ``subprocess``) — e devolve, na ordem de
+    :data:`EXTRA_MODULES`, os extras cujos módulos aparecem em algum ponto desse caminho.
+    """
+    root = Path(root or repo_root())
+    here = Path(here)
+    search = [here, root]
+    queue: list[tuple[Path | None, str, str]] = []  # (arquivo, código, pacote)
+    for source in sources:
+        queue.append((None, _parseable(source), ""))
+    seen: set[Path] = set()
+    external: set[str] = set()
+
+    def visit(name: str) -> None:
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):  # importar a.b.c executa a/__init__.py e a/b/__init__.py
+            prefix = ".".join(parts[:i])
+            path = _module_file(prefix, search)
+            if path is None:
+                if i == 1:
+                    external.add(name)
+                return
+            if path not in seen:
+                seen.add(path)
+                package = prefix if path.name == "__init__.py" else prefix.rpartition(".")[0]
+                queue.append((path, path.read_text("utf-8"), package))
+
+    while queue:
+        path, code, package = queue.pop()
+        try:
+            tree = ast.parse(code)
+        except SyntaxError as err:
+            where = path or "uma célula de código"
+            raise ValueError(f"não consegui ler os imports de {where}: {err.msg} (linha {err.lineno})") from None
+        for name in sorted(_imports(tree, package)):
+            visit(name)
+        if path is None:  # scripts da pasta do capítulo citados pelo nome numa célula
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    script = here / Path(node.value).name
+                    if node.value.endswith(".py") and script.is_file() and script not in seen:
+                        seen.add(script)
+                        queue.append((script, script.read_text("utf-8"), ""))
+
+    def needed(modules: tuple[str, ...]) -> bool:
+        return any(n == m or n.startswith(m + ".") for n in external for m in modules)
+
+    return tuple(extra for extra, modules in EXTRA_MODULES.items() if needed(modules))
+
+
+def notebook_extras(path: Path, root: Path | None = None) -> tuple[str, ...]:
+    """Os extras de que o notebook em ``path`` precisa (veja :func:`required_extras`)."""
+    nb = json.loads(Path(path).read_text("utf-8"))
+    sources = [_source(c) for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    return required_extras(sources, Path(path).parent, root)
+
+
 def relative_path(path: Path, root: Path | None = None) -> str:
     """Caminho do notebook relativo à raiz do repositório, com barras normais."""
     root = root or repo_root()
     return Path(path).resolve().relative_to(root.resolve()).as_posix()
+
+
+def _describe(extras: tuple[str, ...]) -> str:
+    return " ".join(f"'{e}'" for e in extras) if extras else "nenhum"
 
 
 def check_notebook(path: Path, root: Path | None = None) -> list[str]:
@@ -98,8 +243,18 @@ def check_notebook(path: Path, root: Path | None = None) -> list[str]:
     if not code or not _source(code[0]).startswith(SETUP_MARKER):
         problems.append("a primeira célula de código deve ser a célula de configuração")
     else:
-        expected = setup_cell_source(Path(rel).parent.as_posix(), _extras(_source(code[0])))
-        if _source(code[0]) != expected:
+        try:
+            wanted = required_extras([_source(c) for c in code], path.parent, root)
+        except ValueError as err:
+            wanted = _extras(_source(code[0]))
+            problems.append(f"não deu para deduzir os extras do Colab: {err}")
+        current = _extras(_source(code[0]))
+        if current != wanted:
+            problems.append(
+                f"a célula de configuração pede os extras {_describe(current)} a colab_setup.sh, mas o código "
+                f"do notebook precisa de {_describe(wanted)} (rode `python -m shared.notebooks --sync`)"
+            )
+        elif _source(code[0]) != setup_cell_source(Path(rel).parent.as_posix(), wanted):
             problems.append(
                 "a célula de configuração difere do modelo (rode `python -m shared.notebooks --sync`)"
             )
@@ -145,7 +300,7 @@ def notebook_paths(root: Path | None = None) -> list[Path]:
 
 
 def sync_notebook(path: Path, root: Path | None = None) -> bool:
-    """Reescreve o selo do Colab e a célula de configuração a partir do modelo; diz se mudou algo."""
+    """Reescreve o selo do Colab e a célula de configuração (com os extras deduzidos); diz se mudou algo."""
     root = root or repo_root()
     path = Path(path)
     nb = json.loads(path.read_text("utf-8"))
@@ -158,11 +313,14 @@ def sync_notebook(path: Path, root: Path | None = None) -> bool:
         new = re.sub(r"\[!\[Abrir no Colab\]\([^)]*\)\]\([^)]*\)", badge, src, count=1)
         first["source"] = new if new != src else f"{badge}\n\n{src}"
         changed = True
+    code = [_source(c) for c in nb["cells"] if c["cell_type"] == "code"]
+    extras = required_extras(code, path.parent, root)
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and _source(cell).startswith(SETUP_MARKER):
-            expected = setup_cell_source(Path(rel).parent.as_posix(), _extras(_source(cell)))
-            if _source(cell) != expected:
-                cell["source"] = expected
+            expected = setup_cell_source(Path(rel).parent.as_posix(), extras)
+            if _source(cell) != expected:  # na mesma forma do arquivo: lista de linhas ou um texto só
+                keep_lines = isinstance(cell["source"], list)
+                cell["source"] = expected.splitlines(keepends=True) if keep_lines else expected
                 changed = True
             break
     if changed:

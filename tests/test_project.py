@@ -62,7 +62,9 @@ def test_workflows_are_valid_and_run_make_test(root):
 
 def test_colab_setup_keeps_colab_torch(root):
     script = (root / "scripts" / "colab_setup.sh").read_text("utf-8")
-    assert "^(torch|" in script and "--no-deps -r requirements-nodeps.txt" in script
+    # a lista e as restrições vêm de shared.colab (testado em tests/test_colab.py): o torch fica preso
+    assert "shared.colab constraints" in script and '-c "$work/constraints-colab.txt"' in script
+    assert "--no-deps -r requirements-nodeps.txt" in script
     out = subprocess.run(
         ["bash", "-n", str(root / "scripts" / "colab_setup.sh")], capture_output=True, text=True
     )
