@@ -34,30 +34,42 @@ case "$ARCH" in
     ;;
   *)
     ARGS=""
-    WHERE="nativo-$(hostname)"  # build padrão (nativo): só serve nesta máquina
+    # build padrão (nativo): só serve numa CPU igual a esta, então a chave leva o modelo da CPU
+    CPU=$(sysctl -n machdep.cpu.brand_string 2>/dev/null || grep -m1 -E '^(model name|CPU part|Hardware)' /proc/cpuinfo 2>/dev/null || echo desconhecida)
+    WHERE="nativo ($CPU)"
     ;;
 esac
-# Um CMAKE_ARGS do usuário (por exemplo -DGGML_CUDA=on no Colab) soma-se às opções acima e entra na chave.
+# Um CMAKE_ARGS do usuário (por exemplo -DGGML_CUDA=on no Colab) soma-se às opções acima e entra na chave;
+# em x86-64, um que religue o build nativo, o AVX-512 ou o AMX desfaria a portabilidade: recusado.
+if [ "$WHERE" = portable ] && printf '%s' "${CMAKE_ARGS:-}" | grep -qiE 'GGML_NATIVE=(ON|1|TRUE)|GGML_AVX512[A-Z0-9_]*=(ON|1|TRUE)|GGML_AMX[A-Z0-9_]*=(ON|1|TRUE)|march=native'; then
+  echo "install_llama_cpp.sh: CMAKE_ARGS='$CMAKE_ARGS' liga o build nativo, AVX-512 ou AMX, que derrubam o llama.cpp" >&2
+  echo "  em outras CPUs. Tire essas opções (ou rode 'unset CMAKE_ARGS') e instale de novo." >&2
+  exit 2
+fi
 ARGS="$ARGS ${CMAKE_ARGS:-}"
 
 PYTAG=$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
-KEY=$(printf '%s|%s|%s|%s|%s' "$VERSION" "$ARGS" "$ARCH" "$PYTAG" "$WHERE" | sha256sum | cut -c1-16)
+KEY=$(printf '%s|%s|%s|%s|%s' "$VERSION" "$ARGS" "$ARCH" "$PYTAG" "$WHERE" | "$PY" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])')
 CACHE="${LLM_ZTH_WHEELS:-${XDG_CACHE_HOME:-$HOME/.cache}/llm-zero-to-hero/wheels}/llama-cpp-python-$VERSION-$KEY"
 
 wheel=$(ls "$CACHE"/llama_cpp_python-"$VERSION"-*.whl 2>/dev/null | head -n 1 || true)
 if [ -z "$wheel" ]; then
   echo "llama-cpp-python $VERSION: compilando ($WHERE; ~11 min em 2 núcleos, só na primeira vez)"
   echo "  opções: $ARGS"
-  tmp=$(mktemp -d)
+  # compila numa pasta ao lado do cache (o mesmo disco) e só renomeia no fim: uma compilação
+  # interrompida nunca deixa um wheel pela metade no lugar de onde ele é reaproveitado
+  mkdir -p "$(dirname "$CACHE")"
+  tmp=$(mktemp -d "$CACHE.parcial.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   CMAKE_ARGS="$ARGS" CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}" \
     "$PY" -m pip wheel --no-deps --no-cache-dir --no-binary llama-cpp-python -w "$tmp" "llama-cpp-python==$VERSION"
-  mkdir -p "$CACHE"
-  mv "$tmp"/llama_cpp_python-"$VERSION"-*.whl "$CACHE"/
-  printf 'versão: %s\nopções: %s\narquitetura: %s\npython: %s\n' "$VERSION" "$ARGS" "$ARCH" "$PYTAG" > "$CACHE/BUILD.txt"
+  printf 'versão: %s\nopções: %s\narquitetura: %s\npython: %s\nonde: %s\n' "$VERSION" "$ARGS" "$ARCH" "$PYTAG" "$WHERE" > "$tmp/BUILD.txt"
+  rm -rf "$CACHE"
+  mv "$tmp" "$CACHE"
+  trap - EXIT
   wheel=$(ls "$CACHE"/llama_cpp_python-"$VERSION"-*.whl | head -n 1)
 else
   echo "llama-cpp-python $VERSION: usando o wheel $WHERE já compilado em $CACHE"
 fi
-"$PY" -m pip install --no-cache-dir --force-reinstall --no-deps "$wheel"
-"$PY" -m pip install --no-cache-dir "$wheel"  # as dependências dele (numpy, diskcache, jinja2...)
+"$PY" -m pip install --force-reinstall --no-deps "$wheel"
+"$PY" -m pip install "$wheel"  # só as dependências dele que faltarem (diskcache...); o resto fica

@@ -117,19 +117,26 @@ def measure(name: str, args) -> list[tuple[str, str, float, str]]:
 
     rows = []
     if args.converter:
+        previous = os.environ.get("LLM_ZTH_CACHE")
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["LLM_ZTH_CACHE"] = tmp
-            start = time.perf_counter()
-            models.convert_gguf(name)
-            rows.append((name, "montar o GGUF (Gemma) e converter para safetensors, 1ª vez", time.perf_counter() - start, "s"))
-            del os.environ["LLM_ZTH_CACHE"]
+            try:
+                start = time.perf_counter()
+                models.convert_gguf(name)
+                what = "montar o GGUF e converter" if models.get_spec(name).assembled else "converter o GGUF"
+                rows.append((name, f"{what} para safetensors, 1ª vez", time.perf_counter() - start, "s"))
+            finally:
+                if previous is None:
+                    del os.environ["LLM_ZTH_CACHE"]
+                else:
+                    os.environ["LLM_ZTH_CACHE"] = previous
     models.convert_gguf(name)
     start = time.perf_counter()
     tokenizer, model = models.load_causal_lm(name)
     rows.append((name, "carregar do cache (safetensors)", time.perf_counter() - start, "s"))
     rows.append((name, "parâmetros", sum(p.numel() for p in model.parameters()) / 1e6, "milhões"))
     rows.append((name, "geração gulosa fp32, transformers", transformers_speed(tokenizer, model, args.n_novos), "tok/s"))
-    rows.append((name, f"geração gulosa GGUF, llama.cpp ({args.threads} thread)", llama_cpp_speed(name, args.n_novos, args.threads), "tok/s"))
+    rows.append((name, f"geração gulosa GGUF, llama.cpp ({args.threads} {'thread' if args.threads == 1 else 'threads'})", llama_cpp_speed(name, args.n_novos, args.threads), "tok/s"))
     shape = f"{args.lote}×{args.tamanho} tokens, {args.resposta} com rótulo"
     for label_only, how in ((False, "logits em todas as posições"), (True, "logits só onde há rótulo")):
         seconds = lora_step_seconds(model, tokenizer, args.lote, args.tamanho, args.resposta, label_only)

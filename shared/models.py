@@ -21,7 +21,9 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -237,8 +239,13 @@ def assemble_gguf(spec: ModelSpec, base: Path | None = None) -> Path:
     _chunk_paths(spec, package)
     if target.exists():
         print(f"O GGUF montado em {target} não confere (sha256); montando de novo a partir dos pedaços…")
+    elif spec.license_path:
+        print(f"O modelo '{spec.name}' é distribuído sob os {spec.license} (não é uma licença aberta); ao usá-lo, "
+              f"você aceita esses termos. O texto está em {package_dir(spec) / spec.license_path}.")  # fmt: skip
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
+    fd, name = tempfile.mkstemp(prefix=target.name + ".", suffix=".parcial", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)  # um nome por processo: duas montagens ao mesmo tempo não se atrapalham
     try:
         package.assemble(output_path=tmp, overwrite=True)
     except ValueError:
@@ -344,21 +351,34 @@ def load_causal_lm(name: str = "smollm2-135m-instruct", dtype: str = "float32", 
 
     ``kwargs`` vão para ``from_pretrained`` (por exemplo, ``attn_implementation="eager"``).
     """
-    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder = convert_gguf(name)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **kwargs)
-    except (OSError, ValueError, RuntimeError, SafetensorError) as err:
-        raise ModelCacheError(
-            f"O modelo convertido em {folder} não carrega ({type(err).__name__}: {str(err)[:200]}). "
-            f"O cache deve estar corrompido: converta de novo com "
-            f"`shared.models.convert_gguf('{name}', force=True)` (ou apague a pasta)."
-        ) from err
+    check_converted_files(folder, name)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **kwargs)
     model.eval()
     return tokenizer, model
+
+
+def check_converted_files(folder: Path, name: str) -> None:
+    """Confere que os arquivos da pasta convertida se leem (cabeçalho do safetensors, JSONs); senão, erro claro.
+
+    Um arquivo com o tamanho certo e bytes estragados (disco com defeito, cópia malfeita) passa pela marca
+    de conversão; aqui ele é pego antes do ``from_pretrained``, sem confundir com um erro de quem chama.
+    """
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(folder / "model.safetensors", framework="pt") as f:
+            f.keys()
+        for path in folder.glob("*.json"):
+            json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, SafetensorError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelCacheError(
+            f"O modelo convertido em {folder} está corrompido ({type(err).__name__}: {str(err)[:200]}). "
+            f"Converta de novo com `shared.models.convert_gguf('{name}', force=True)` (ou apague a pasta)."
+        ) from err
 
 
 def load_tokenizer(name: str):

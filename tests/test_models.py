@@ -199,3 +199,31 @@ def test_sentence_encoders_ship_checked_and_embed():
         assert vectors.shape == (2, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
     with pytest.raises(ValueError, match="não é um codificador de frases"):
         models.load_sentence_encoder("all-minilm-l6-v2")
+
+
+def test_first_assembly_states_the_gemma_terms(empty_cache, capsys):
+    models.gguf_path("gemma3-270m")
+    out = capsys.readouterr().out
+    assert "Gemma Terms of Use" in out and "GEMMA_TERMS.html" in out
+    models.gguf_path("gemma3-270m")  # já montado: não repete o aviso
+    assert capsys.readouterr().out == ""
+
+
+def test_package_sha_that_the_course_did_not_test_is_refused(empty_cache, monkeypatch):
+    spec = dataclasses.replace(models.REGISTRY["gemma3-270m"], sha256="f" * 64)
+    monkeypatch.setitem(models.REGISTRY, "gemma3-270m", spec)
+    with pytest.raises(models.ModelIntegrityError, match="diferente do que o curso testou"):
+        models.gguf_path("gemma3-270m")
+    assert list((empty_cache / "gguf").iterdir()) == []
+
+
+def test_gemma_gguf_runs_in_llama_cpp():
+    from shared import llamacpp
+
+    llm, sizes = llamacpp.open_model(models.gguf_path("gemma3-270m"), n_ctx=256, threads=1)
+    try:
+        out = llm("A capital de Portugal é", max_tokens=12, temperature=0.0)["choices"][0]["text"]
+    finally:
+        llm.close()
+    assert sizes["pesos"] > 200 and out.strip()  # pesos em MiB, do log do próprio llama.cpp
+    assert any(w in out.lower().split() for w in ("a", "o", "de", "é", "e", "que", "do", "da", "lisboa"))
