@@ -33,51 +33,20 @@ PROMPTS = (
 )
 
 
-def transformers_speed(tokenizer, model, n_new: int) -> float:
-    """Tokens/s da geração gulosa (mediana de 3 prompts, sem o prefill), com um aquecimento antes."""
-    import torch
+def generation_speed(engine, tokenize, n_new: int) -> float:
+    """Tokens/s da geração gulosa (mediana de 3 prompts, sem o prefill), com um aquecimento antes.
 
+    ``engine`` é um ``quant.HFEngine`` ou ``quant.LlamaCppEngine`` (a mesma interface de medição do
+    capítulo 4): ``generate`` devolve os tokens e o instante em que cada um chegou.
+    """
     from shared import bench
 
     speeds = []
     for i, prompt in enumerate((PROMPTS[0], *PROMPTS)):
-        ids = tokenizer(prompt, return_tensors="pt")
-        streamer = _Clock()
-        with torch.no_grad():
-            model.generate(**ids, max_new_tokens=n_new, min_new_tokens=n_new, do_sample=False, streamer=streamer)
+        _, times = engine.generate(tokenize(prompt), n_new)
         if i > 0:  # o primeiro é aquecimento
-            speeds.append(bench.stream_tokens_per_second(streamer.times[1:]))  # times[0] é o prompt
+            speeds.append(bench.stream_tokens_per_second(times))
     return statistics.median(speeds)
-
-
-class _Clock:
-    """Um "streamer" do ``generate`` que só anota a hora de cada pedaço (o prompt e cada token novo)."""
-
-    def __init__(self):
-        self.times: list[float] = []
-
-    def put(self, value) -> None:
-        self.times.append(time.perf_counter())
-
-    def end(self) -> None:
-        pass
-
-
-def llama_cpp_speed(name: str, n_new: int, threads: int) -> float:
-    """Tokens/s da geração gulosa no llama.cpp, com o mesmo protocolo (``quant.benchmark`` mede igual)."""
-    from shared import bench, models, quant
-
-    engine = quant.load_gguf_file(models.gguf_path(name), threads=threads)
-    try:
-        speeds = []
-        for i, prompt in enumerate((PROMPTS[0], *PROMPTS)):
-            ids = engine.llm.tokenize(prompt.encode("utf-8"), add_bos=True)
-            _, times = engine.generate(ids, n_new)
-            if i > 0:
-                speeds.append(bench.stream_tokens_per_second(times))
-        return statistics.median(speeds)
-    finally:
-        engine.close()
 
 
 def lora_step_seconds(model, tokenizer, batch: int, length: int, answer: int, label_only: bool) -> float:
@@ -113,7 +82,7 @@ def lora_step_seconds(model, tokenizer, batch: int, length: int, answer: int, la
 
 def measure(name: str, args) -> list[tuple[str, str, float, str]]:
     """As medidas de um modelo, como linhas (modelo, medida, valor, unidade)."""
-    from shared import models
+    from shared import models, quant
 
     rows = []
     if args.converter:
@@ -135,8 +104,16 @@ def measure(name: str, args) -> list[tuple[str, str, float, str]]:
     tokenizer, model = models.load_causal_lm(name)
     rows.append((name, "carregar do cache (safetensors)", time.perf_counter() - start, "s"))
     rows.append((name, "parâmetros", sum(p.numel() for p in model.parameters()) / 1e6, "milhões"))
-    rows.append((name, "geração gulosa fp32, transformers", transformers_speed(tokenizer, model, args.n_novos), "tok/s"))
-    rows.append((name, f"geração gulosa GGUF, llama.cpp ({args.threads} {'thread' if args.threads == 1 else 'threads'})", llama_cpp_speed(name, args.n_novos, args.threads), "tok/s"))
+    hf = quant.HFEngine(name=name, model=model, load_seconds=0.0)
+    speed = generation_speed(hf, lambda text: tokenizer(text)["input_ids"], args.n_novos)
+    rows.append((name, "geração gulosa fp32, transformers", speed, "tok/s"))
+    gguf = quant.load_gguf_file(models.gguf_path(name), threads=args.threads)
+    try:
+        speed = generation_speed(gguf, lambda text: gguf.llm.tokenize(text.encode("utf-8"), add_bos=True), args.n_novos)
+    finally:
+        gguf.close()
+    threads = f"{args.threads} {'thread' if args.threads == 1 else 'threads'}"
+    rows.append((name, f"geração gulosa GGUF, llama.cpp ({threads})", speed, "tok/s"))
     shape = f"{args.lote}×{args.tamanho} tokens, {args.resposta} com rótulo"
     for label_only, how in ((False, "logits em todas as posições"), (True, "logits só onde há rótulo")):
         seconds = lora_step_seconds(model, tokenizer, args.lote, args.tamanho, args.resposta, label_only)
