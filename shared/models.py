@@ -185,7 +185,7 @@ def verify(name: str) -> Path:
     spec = get_spec(name)
     base = package_dir(spec)
     if spec.assembled:
-        return assemble_gguf(spec, base)
+        return assemble_gguf(spec)
     checked = base / spec.checked_file
     if not checked.exists():
         raise ModelNotInstalledError(
@@ -226,7 +226,7 @@ def _chunk_paths(spec: ModelSpec, package) -> list[Path]:
     return chunks
 
 
-def assemble_gguf(spec: ModelSpec, base: Path | None = None) -> Path:
+def assemble_gguf(spec: ModelSpec) -> Path:
     """Monta o GGUF a partir dos pedaços no cache do curso (uma vez) e devolve o caminho, já conferido.
 
     Um arquivo montado que não confere (cópia interrompida, disco cheio) é montado de novo. A montagem
@@ -240,8 +240,8 @@ def assemble_gguf(spec: ModelSpec, base: Path | None = None) -> Path:
     if target.exists():
         print(f"O GGUF montado em {target} não confere (sha256); montando de novo a partir dos pedaços…")
     elif spec.license_path:
-        print(f"O modelo '{spec.name}' é distribuído sob os {spec.license} (não é uma licença aberta); ao usá-lo, "
-              f"você aceita esses termos. O texto está em {package_dir(spec) / spec.license_path}.")  # fmt: skip
+        print(f"O modelo '{spec.name}' não tem licença aberta: vale '{spec.license}', e ao usá-lo você aceita "
+              f"esses termos. O texto está em {package_dir(spec) / spec.license_path}.")  # fmt: skip
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=target.name + ".", suffix=".parcial", dir=target.parent)
     os.close(fd)
