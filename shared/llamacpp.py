@@ -199,15 +199,20 @@ def busy_cores(n: int):
             p.wait()
 
 
-def generation_speed(path: str | Path, threads: int, prompt_ids: list[int], n_new: int = 32, repeat: int = 3) -> float:
-    """Tokens/s da geração gulosa (mediana de ``repeat`` rodadas) com ``threads`` threads."""
+def generation_speeds(path: str | Path, threads: int, prompt_ids: list[int], n_new: int = 32,
+                      repeat: int = 5) -> list[float]:  # fmt: skip
+    """Tokens/s da geração gulosa em cada uma de ``repeat`` rodadas (depois de um aquecimento)."""
     engine = quant.load_gguf_file(path, threads=threads)
     try:
         engine.generate(prompt_ids, 3)  # aquecimento
-        speeds = [bench.stream_tokens_per_second(engine.generate(prompt_ids, n_new)[1]) for _ in range(repeat)]
-        return statistics.median(speeds)
+        return [bench.stream_tokens_per_second(engine.generate(prompt_ids, n_new)[1]) for _ in range(repeat)]
     finally:
         engine.close()
+
+
+def generation_speed(path: str | Path, threads: int, prompt_ids: list[int], n_new: int = 32, repeat: int = 3) -> float:
+    """Tokens/s da geração gulosa: a mediana de :func:`generation_speeds`."""
+    return statistics.median(generation_speeds(path, threads, prompt_ids, n_new, repeat))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -255,14 +260,17 @@ def architecture_from_gguf(path: str | Path, name: str = "do GGUF") -> sizing.Ar
     meta = gguf_metadata(path)
     arch = meta["general.architecture"]
     tensors = tensor_table(path)
+    hidden = int(meta[f"{arch}.embedding_length"])
     return sizing.Architecture(
         name=name,
-        params=float(tensors["pesos"].sum()),
         layers=int(meta[f"{arch}.block_count"]),
-        hidden=int(meta[f"{arch}.embedding_length"]),
+        hidden=hidden,
         heads=int(meta[f"{arch}.attention.head_count"]),
         kv_heads=int(meta[f"{arch}.attention.head_count_kv"]),
         context=int(meta[f"{arch}.context_length"]),
+        vocab=int(tensors.loc[tensors["tensor"] == "token_embd.weight", "pesos"].iloc[0]) // hidden,
+        ffn=int(meta[f"{arch}.feed_forward_length"]),
+        tied="output.weight" not in set(tensors["tensor"]),
         source=str(path),
     )
 
@@ -279,23 +287,67 @@ def output_path(src: str | Path, qtype: str, out_dir: str | Path) -> Path:
     return Path(out_dir) / f"{stem}.{qtype.upper()}.gguf"
 
 
+def write_f16_gguf(src: str | Path, dst: str | Path) -> Path:
+    """Escreve ``src`` (um GGUF quantizado) como um GGUF **F16**: a origem em precisão cheia para quantizar.
+
+    Usa o pacote ``gguf`` (o mesmo que o conversor do llama.cpp usa): lê cada tensor, desquantiza para
+    float32 (``gguf.quants.dequantize``) e grava as matrizes em float16 e os vetores (normalizações) em
+    float32, como o conversor faz; os metadados são copiados, com ``general.file_type`` = F16. Os valores são
+    os do modelo desquantizado do curso (o SmolLM2 só vem em Q4_1): a perda do Q4_1 original continua lá,
+    mas cada tipo novo parte do mesmo ponto em precisão cheia, e não de um Q4_1 requantizado.
+    Escreve num temporário e só renomeia no fim.
+    """
+    import gguf
+    import numpy as np
+
+    src, dst = Path(src), Path(dst)
+    if not quant.is_gguf(src):
+        raise quant.QuantizationError(f"{src} não existe ou não é um GGUF. Confira o caminho.")
+    reader = gguf.GGUFReader(src)
+    arch = reader.get_field("general.architecture").contents()
+    tmp = dst.with_name(dst.name + ".parcial")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    writer = gguf.GGUFWriter(tmp, arch)
+    try:
+        for key, field in reader.fields.items():
+            if key.startswith("GGUF.") or key in ("general.architecture", "general.file_type"):
+                continue
+            sub_type = field.types[-1] if field.types[0] == gguf.GGUFValueType.ARRAY else None
+            writer.add_key_value(key, field.contents(), field.types[0], sub_type=sub_type)
+        writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+        for tensor in reader.tensors:
+            values = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
+            values = values.reshape([int(n) for n in reversed(tensor.shape)])
+            writer.add_tensor(tensor.name, values.astype(np.float16 if values.ndim > 1 else np.float32))
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+    finally:
+        writer.close()
+    tmp.replace(dst)
+    return dst
+
+
 def tokenize(llm, text: str) -> list[int]:
     """Os ids de um texto no tokenizador do GGUF (sem o token de início)."""
     return list(llm.tokenize(text.encode(), add_bos=False))
 
 
 def quantize_and_measure(
-    src: str | Path, qtypes, out_dir: str | Path, threads: int = 2, n_new: int = 24
-) -> pd.DataFrame:
-    """Requantiza ``src`` em cada tipo e mede: tamanho, bits por peso, tokens/s e perplexidade.
+    src: str | Path, qtypes, out_dir: str | Path, threads: int = 2, n_new: int = 24, references=(),
+) -> pd.DataFrame:  # fmt: skip
+    """Quantiza ``src`` em cada tipo e mede: tamanho, bits por peso, tokens/s e perplexidade.
 
-    Os prompts e o texto fixo são os do capítulo 4 (``quant.standard_inputs``); o original entra na tabela
-    como primeira linha, para comparação.
+    Os prompts e o texto fixo são os do capítulo 4 (``quant.standard_inputs``); a origem entra na tabela
+    como primeira linha, e cada ``(rótulo, caminho)`` de ``references`` é medido também, sem quantizar.
     """
     src, out_dir = Path(src), Path(out_dir)
     rows = []
-    for qtype in [None, *qtypes]:
-        if qtype is None:
+    for qtype in [None, *qtypes, *references]:
+        if isinstance(qtype, tuple):
+            label, path = qtype
+            path, seconds, qtype = Path(path), float("nan"), label
+        elif qtype is None:
             path, seconds = src, float("nan")
         else:
             path = output_path(src, qtype, out_dir)
@@ -310,9 +362,10 @@ def quantize_and_measure(
             engine.close()
         tensors = tensor_table(path)
         rows.append({
-            "tipo": qtype.upper() if qtype else f"original ({src.name})",
+            "tipo": (qtype if " " in qtype else qtype.upper()) if qtype else f"origem ({src.name})",
             "arquivo (MB)": path.stat().st_size / 1e6,
             "bits por peso": 8 * tensors["bytes"].sum() / tensors["pesos"].sum(),
+            "tipos dos tensores (% dos pesos)": _type_mix(tensors),
             "quantizar (s)": seconds,
             "prompt (tok/s)": result.prompt_tps,
             "geração (tok/s)": result.gen_tps,
@@ -321,15 +374,22 @@ def quantize_and_measure(
     return pd.DataFrame(rows)
 
 
+def _type_mix(tensors: pd.DataFrame) -> str:
+    """Os tipos dos tensores de um GGUF, pela fração dos pesos: ``"Q2_K 62 · Q4_0 21 · ..."``."""
+    share = tensors.groupby("tipo")["pesos"].sum().sort_values(ascending=False) / tensors["pesos"].sum()
+    return " · ".join(f"{t} {100 * v:.0f}" for t, v in share.items() if v >= 0.005)
+
+
 def quantize_main(argv: list[str] | None = None) -> int:
     """Linha de comando: ``python quantizar.py [ENTRADA] --tipos Q4_0 Q8_0 [--medir]``."""
     from shared import models
 
     parser = argparse.ArgumentParser(
         prog="quantizar.py",
-        description="Requantiza um modelo GGUF com o llama.cpp e, com --medir, mede tamanho, velocidade e perplexidade.",
+        description="Quantiza um modelo GGUF com o llama.cpp (sem entrada: o SmolLM2 do curso, escrito antes em F16) e, com --medir, mede tamanho, velocidade e perplexidade.",
     )
-    parser.add_argument("entrada", nargs="?", help="arquivo .gguf de entrada (padrão: o SmolLM2 do curso)")
+    parser.add_argument("entrada", nargs="?",
+                        help="arquivo .gguf de entrada (padrão: o SmolLM2 do curso, escrito antes em F16)")
     parser.add_argument("--tipos", nargs="+", default=["Q4_0"], metavar="TIPO",
                         help=f"tipos de saída (padrão: Q4_0; por exemplo: {' '.join(QUANT_TYPES)})")
     parser.add_argument("--saida", default=None, help="pasta dos arquivos gerados (padrão: o cache do curso)")
@@ -337,16 +397,31 @@ def quantize_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--medir", action="store_true", help="mede cada tipo e grava results/07-llamacpp.csv")
     args = parser.parse_args(argv)
 
-    src = Path(args.entrada) if args.entrada else models.gguf_path()
     out_dir = Path(args.saida) if args.saida else quant.cache_dir() / "gguf"
+    references = []
     try:
+        import llama_cpp
+
+        unknown = [q for q in args.tipos if not hasattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{q.upper()}")]
+        if unknown:  # antes de escrever qualquer arquivo
+            raise quant.QuantizationError(f"Tipo de quantização desconhecido: {', '.join(unknown)}. "
+                                          f"Use um destes: {', '.join(QUANT_TYPES)}, Q4_1, Q5_0, Q5_1.")  # fmt: skip
+        if args.entrada:
+            src = Path(args.entrada)
+        else:  # a origem em precisão cheia: o SmolLM2 do curso desquantizado e gravado em F16
+            packaged = models.gguf_path()
+            src = output_path(packaged, "F16", out_dir)
+            if not quant.is_gguf(src):
+                write_f16_gguf(packaged, src)
+                print(f"F16: {src} ({src.stat().st_size / 1e6:.1f} MB), escrito a partir de {packaged.name}")
+            references = [(f"Q4_1 do pacote ({packaged.name})", packaged)]
         if args.medir:
-            table = quantize_and_measure(src, args.tipos, out_dir, threads=args.threads)
+            table = quantize_and_measure(src, args.tipos, out_dir, threads=args.threads, references=references)
             bench.write_results(
                 table,
                 "07-llamacpp",
                 description=(
-                    f"{src.name} requantizado com llama_model_quantize; {args.threads} threads; geração gulosa de "
+                    f"{src.name} quantizado com llama_model_quantize; {args.threads} threads; geração gulosa de "
                     "24 tokens (mediana de 3 prompts), perplexidade em 256 tokens de data/reviews_en"
                 ),
             )

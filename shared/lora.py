@@ -191,6 +191,8 @@ def finetune_chat(
     """Ajusta um modelo de conversa com LoRA em pares (``prompt``, ``answer``): a receita inteira numa função.
 
     Aplica o LoRA (``peft``), monta os exemplos com a perda só na resposta e treina com :func:`train_lm`.
+    ``target_modules="all-linear"`` põe adaptadores em todas as camadas lineares menos a de saída, como no
+    QLoRA (Dettmers et al., 2023).
     Serve igual para o SmolLM2 em CPU e para um modelo maior em 4 bits na GPU (passe o modelo já
     preparado com ``prepare_model_for_kbit_training``). Devolve ``(modelo com LoRA, perdas por passo)``.
     """
@@ -199,10 +201,36 @@ def finetune_chat(
     if len(pairs) == 0:
         raise ValueError("Nenhum par de treino: passe um DataFrame com as colunas prompt e answer.")
     config = LoraConfig(task_type="CAUSAL_LM", r=rank, lora_alpha=2 * rank, lora_dropout=0.0,
-                        target_modules=list(target_modules))  # fmt: skip
+                        target_modules=target_modules if isinstance(target_modules, str) else list(target_modules))  # fmt: skip
     peft_model = get_peft_model(model, config)
     examples = [chat_example(tokenizer, p, a, system=system) for p, a in zip(pairs["prompt"], pairs["answer"])]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     history = train_lm(peft_model, examples, pad_id=pad_id, epochs=epochs, batch_size=batch_size,
                        learning_rate=learning_rate, seed=seed)  # fmt: skip
     return peft_model, history
+
+
+def qlora_config(compute_dtype=None):
+    """A configuração de 4 bits do QLoRA (Dettmers et al., 2023) no ``bitsandbytes``.
+
+    - **NF4** (*normal float* de 4 bits): 16 níveis espaçados para pesos de distribuição normal;
+    - **quantização dupla**: as escalas de cada bloco de 64 pesos (uma por bloco, em fp32) também são
+      quantizadas, em 8 bits — economiza cerca de 0,37 bit por peso;
+    - ``compute_dtype``: o tipo em que as contas são feitas depois de desquantizar (fp16 numa T4, que não
+      tem bf16; fp32 em CPU).
+    """
+    import torch
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=compute_dtype or torch.float32)  # fmt: skip
+
+
+def prepare_qlora(model):
+    """``prepare_model_for_kbit_training`` do ``peft``: congela os pesos de 4 bits, passa as normalizações
+    e a camada de saída para fp32 e liga o *gradient checkpointing* (recalcula ativações no backward para
+    guardar menos memória)."""
+    from peft import prepare_model_for_kbit_training
+
+    return prepare_model_for_kbit_training(model, use_gradient_checkpointing=True,
+                                           gradient_checkpointing_kwargs={"use_reentrant": False})  # fmt: skip

@@ -148,13 +148,21 @@ def test_ch08_checks_accept_solutions_and_reject_common_mistakes(capsys):
     from shared.exercises import ch08
 
     assert ch08.word_limit_ok(ch08.solution_word_limit_ok)
-    assert ch08.first_number(ch08.solution_first_number)
+    assert ch08.last_number(ch08.solution_last_number)
     # esqueceu de recusar a resposta vazia e a de duas linhas
     assert not ch08.word_limit_ok(lambda a, m: len(a.split()) <= m)
+    # quase certo: recusa vazias e várias linhas, mas aceita um número solto como "frase"
+    assert not ch08.word_limit_ok(lambda a, m: 0 < len(a.split()) <= m and "\n" not in a.strip())
     # ignorou a vírgula decimal e o sinal
-    assert not ch08.first_number(lambda a: float(m.group()) if (m := __import__("re").search(r"\d+", a)) else None)
+    assert not ch08.last_number(lambda a: float(m[-1]) if (m := __import__("re").findall(r"\d+", a)) else None)
+    # quase certo: pega o primeiro número (o da conta), não o da resposta
+    def first(a):
+        m = __import__("re").search(r"-?\d+(?:[.,]\d+)?", a)
+        return float(m.group().replace(",", ".")) if m else None
+
+    assert not ch08.last_number(first)
     out = capsys.readouterr().out
-    assert out.count("✅") == 2 and out.count("❌") == 2
+    assert out.count("✅") == 2 and out.count("❌") == 4
 
 
 def test_ch09_checks_accept_solutions_and_reject_common_mistakes(capsys):

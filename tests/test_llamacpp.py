@@ -96,6 +96,8 @@ def test_script_quantizes_a_good_input(tmp_path):
     out = tmp_path / "SmolLM2-135M-Instruct.Q4_0.gguf"
     assert quant.is_gguf(out) and "Q4_0" in done.stdout
     assert quant.gguf_tensor_types(out).get("Q4_0", 0) > 0
+    assert "F16:" in done.stdout  # a origem é o modelo em F16, escrito antes de quantizar
+    assert set(quant.gguf_tensor_types(tmp_path / "SmolLM2-135M-Instruct.F16.gguf")) == {"F16", "F32"}
     assert not list(tmp_path.glob("*.parcial"))
 
 
@@ -113,9 +115,30 @@ def test_script_errors_leave_nothing_behind(tmp_path):
 
 def test_quantize_and_measure_table(tmp_path):
     table = llamacpp.quantize_and_measure(models.gguf_path(), ["Q8_0"], tmp_path)
-    assert list(table["tipo"]) == ["original (SmolLM2-135M-Instruct.Q4_1.gguf)", "Q8_0"]
+    assert list(table["tipo"]) == ["origem (SmolLM2-135M-Instruct.Q4_1.gguf)", "Q8_0"]
     q8 = table.iloc[1]
     assert q8["bits por peso"] > table.iloc[0]["bits por peso"]
     assert q8["arquivo (MB)"] > table.iloc[0]["arquivo (MB)"]
     assert all(math.isfinite(v) and v > 1 for v in table["perplexidade"])
     assert (table["geração (tok/s)"] > 0).all()
+
+
+def test_f16_source_has_the_same_tensors_and_values(tmp_path):
+    """O GGUF F16 escrito pelo pacote gguf: os mesmos tensores e metadados, os valores desquantizados."""
+    import gguf
+    import numpy as np
+
+    src = models.gguf_path()
+    dst = llamacpp.write_f16_gguf(src, tmp_path / "smol.F16.gguf")
+    before, after = llamacpp.tensor_table(src), llamacpp.tensor_table(dst)
+    assert list(before["tensor"]) == list(after["tensor"]) and list(before["pesos"]) == list(after["pesos"])
+    assert set(after["tipo"]) == {"F16", "F32"} and not list(tmp_path.glob("*.parcial"))
+    meta = llamacpp.gguf_metadata(dst)
+    assert meta["general.architecture"] == "llama" and meta["llama.block_count"] == 30
+    original = {t.name: t for t in gguf.GGUFReader(src).tensors}["blk.0.attn_q.weight"]
+    written = {t.name: t for t in gguf.GGUFReader(dst).tensors}["blk.0.attn_q.weight"]
+    expected = gguf.quants.dequantize(original.data, original.tensor_type).astype(np.float16)
+    assert np.array_equal(np.asarray(written.data).reshape(expected.shape), expected)
+    llm, _ = llamacpp.open_model(dst, n_ctx=256, threads=1)  # o llama.cpp abre e gera
+    assert llm.create_completion("The capital of France is", max_tokens=4, temperature=0)["choices"][0]["text"]
+    llm.close()

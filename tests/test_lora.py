@@ -145,3 +145,27 @@ def test_loss_on_labels_equals_the_full_loss_and_its_gradients():
     # um quase-acerto: alinhar os rótulos sem o deslocamento de uma posição dá outra perda
     shifted = dict(batch, labels=torch.roll(batch["labels"], 1, dims=1))
     assert not torch.allclose(lora.loss_on_labels(model, shifted), full, atol=1e-3)
+
+
+def test_qlora_path_runs_on_cpu_at_tiny_size():
+    """O caminho do QLoRA da célula só-GPU do 07b (BitsAndBytesConfig NF4 com quantização dupla +
+    prepare_model_for_kbit_training + LoRA em todas as lineares), em CPU, com 2 exemplos e 1 passo."""
+    import bitsandbytes as bnb
+
+    from shared import data, models
+
+    tokenizer, model = models.load_causal_lm("smollm2-135m-instruct", quantization_config=lora.qlora_config())
+    layer = model.model.layers[0].self_attn.q_proj
+    assert isinstance(layer, bnb.nn.Linear4bit) and layer.weight.quant_state.nested  # NF4 com quantização dupla
+    frozen = layer.weight.data.clone()
+    model = lora.prepare_qlora(model)
+    assert model.is_gradient_checkpointing
+    pairs = data.review_title_pairs("train", n=2, seed=1)
+    tuned, history = lora.finetune_chat(model, tokenizer, pairs, target_modules="all-linear", rank=4, batch_size=2)
+    assert len(history) == 1 and 0 < history[0]["perda"] < 20
+    targets = set(tuned.peft_config["default"].target_modules)
+    assert targets == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    trainable = {n: p for n, p in tuned.named_parameters() if p.requires_grad}
+    assert trainable and all("lora_" in n for n in trainable)
+    assert {p.dtype for p in trainable.values()} == {torch.float32}  # o peft guarda os adaptadores em fp32
+    assert torch.equal(tuned.base_model.model.model.layers[0].self_attn.q_proj.base_layer.weight.data, frozen)

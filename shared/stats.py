@@ -1,0 +1,59 @@
+"""Incerteza de acertos: intervalo de Wilson de uma proporção, McNemar exato e bootstrap pareado de dois
+sistemas nos mesmos itens, e a correção de Holm para várias comparações.
+
+Tudo sobre vetores de acertos (0/1) por item; as contas vêm do ``scipy`` e do ``numpy``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+
+def wilson(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """O intervalo de Wilson de ``successes`` em ``n`` (proporções entre 0 e 1)."""
+    if n == 0:
+        raise ValueError("Não há itens: o intervalo de uma proporção precisa de n > 0.")
+    ci = stats.binomtest(int(successes), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def mcnemar(a, b) -> dict:
+    """O teste exato de McNemar de dois sistemas nos mesmos itens.
+
+    Só os itens discordantes contam: ``a_only`` (só ``a`` acertou) e ``b_only``. Sem diferença real, cada
+    discordância é cara ou coroa, e o valor-p é o do teste binomial bilateral com p = 0,5.
+    """
+    a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
+    if a.shape != b.shape:
+        raise ValueError("Os dois sistemas precisam ser medidos nos mesmos itens (vetores do mesmo tamanho).")
+    a_only, b_only = int((a & ~b).sum()), int((~a & b).sum())
+    p = 1.0 if a_only + b_only == 0 else float(stats.binomtest(a_only, a_only + b_only, 0.5).pvalue)
+    return {"a_only": a_only, "b_only": b_only, "p": p}
+
+
+def paired_bootstrap(a, b, n_boot: int = 2000, seed: int = 2026, level: float = 0.95) -> tuple[float, float, float]:
+    """A diferença média ``a − b`` e o seu intervalo por bootstrap, reamostrando os **itens** (pareado).
+
+    ``a`` e ``b`` podem ser vetores (um valor por item) ou matrizes itens × condições: então a diferença de
+    cada item é a média sobre as condições (o efeito de um fator num desenho fatorial).
+    """
+    diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    diff = diff.reshape(len(diff), -1).mean(axis=1)
+    rng = np.random.default_rng(seed)
+    boots = diff[rng.integers(0, len(diff), size=(n_boot, len(diff)))].mean(axis=1)
+    tail = (1 - level) / 2
+    return float(diff.mean()), float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
+
+
+def holm(pvalues) -> np.ndarray:
+    """Valores-p corrigidos por Holm–Bonferroni (controla a chance de um falso positivo na família toda)."""
+    p = np.asarray(pvalues, dtype=float)
+    order = np.argsort(p)
+    m = len(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, (m - rank) * p[i])
+        adjusted[i] = min(1.0, running)
+    return adjusted
