@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import ctypes
 import functools
+import json
 import re
 import statistics
 import subprocess
@@ -213,6 +214,26 @@ def generation_speeds(path: str | Path, threads: int, prompt_ids: list[int], n_n
 def generation_speed(path: str | Path, threads: int, prompt_ids: list[int], n_new: int = 32, repeat: int = 3) -> float:
     """Tokens/s da geração gulosa: a mediana de :func:`generation_speeds`."""
     return statistics.median(generation_speeds(path, threads, prompt_ids, n_new, repeat))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Gramáticas (capítulo 8)
+
+
+def json_gbnf(task: dict, max_length: int = 40) -> str:
+    """A gramática GBNF que o llama.cpp monta a partir de ``prompts.json_schema`` (o texto que ele usa)."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    from shared import prompts
+
+    return json_schema_to_gbnf(json.dumps(prompts.json_schema(task, max_length)))
+
+
+def grammar(gbnf: str):
+    """O objeto ``LlamaGrammar`` de um texto GBNF (silencioso)."""
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_string(gbnf, verbose=False)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -147,6 +147,22 @@ def json_object(text: str) -> dict | None:
     return None
 
 
+# A regra antiga, por palavras funcionais: o capítulo 8 trocou-a pelo identificador abaixo, mas a métrica
+# "português" do capítulo 9 (pipeline/metricas.py) ainda a usa, e trocá-la ali muda os resultados dele.
+PT_WORDS = {"de", "que", "e", "o", "a", "um", "uma", "para", "com", "nao", "em", "os", "as", "do", "da", "sao", "mais", "quando", "porque", "seu", "sua", "ele", "ela", "no", "na", "se", "usado", "aparelho", "eletrodomestico"}  # fmt: skip
+EN_WORDS = {"the", "is", "a", "an", "of", "to", "and", "it", "that", "for", "in", "with", "used", "are", "when", "because", "they", "their", "this", "can", "device", "appliance"}  # fmt: skip
+
+
+def guess_language(text: str) -> str | None:
+    """``"pt"``, ``"en"`` ou ``None``, pela contagem de palavras funcionais de cada língua (capítulo 9)."""
+    words = _words(text)
+    pt, en = sum(w in PT_WORDS for w in words), sum(w in EN_WORDS for w in words)
+    if pt == en:
+        return None
+    return "pt" if pt > en else "en"
+
+
+
 LANGUAGES = ("pt", "en", "es", "fr", "it", "de", "nl", "ca")  # sem o galego: frases curtas em português caíam nele
 _identifier = None
 
@@ -436,24 +452,10 @@ def json_schema(task: dict, max_length: int = 40) -> dict:
     return {"type": "object", "properties": {k: string for k in keys}, "required": keys}
 
 
-def json_gbnf(task: dict, max_length: int = 40) -> str:
-    """A gramática GBNF que o llama.cpp monta a partir de :func:`json_schema` (o texto que ele usa)."""
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
-
-    return json_schema_to_gbnf(json.dumps(json_schema(task, max_length)))
-
-
 def label_gbnf(task: dict) -> str:
     """Uma gramática de enumeração: a resposta só pode ser um dos rótulos da tarefa, escrito igual."""
     options = " | ".join(json.dumps(o, ensure_ascii=False) for o in task["check"]["options"])
     return f"root ::= {options}\n"
-
-
-def grammar(gbnf: str):
-    """O objeto ``LlamaGrammar`` de um texto GBNF (silencioso)."""
-    from llama_cpp.llama_grammar import LlamaGrammar
-
-    return LlamaGrammar.from_string(gbnf, verbose=False)
 
 
 class HFChat:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared import paths, prompts, stats
+from shared import llamacpp, paths, prompts, stats
 
 
 def task(kind, language="pt", **spec):
@@ -179,9 +179,9 @@ def test_grammars():
     t = {"check": {"kind": "label", "options": ["positivo", "negativo"]}}
     assert prompts.label_gbnf(t) == 'root ::= "positivo" | "negativo"\n'
     j = {"check": {"kind": "json", "expected": {"nome": "A", "cidade": "B"}}}
-    gbnf = prompts.json_gbnf(j)
+    gbnf = llamacpp.json_gbnf(j)
     assert '"\\"nome\\""' in gbnf and '"\\"cidade\\""' in gbnf and gbnf.count("char") > 10
-    assert prompts.grammar(gbnf) is not None
+    assert llamacpp.grammar(gbnf) is not None
 
 
 def test_stats_against_hand_computations():

@@ -52,8 +52,8 @@ def subset(tasks: list[dict], per_group: int | None) -> list[dict]:
 def grammar_for(task: dict):
     """Gramática de cada tarefa com forma fechada: esquema JSON ou a lista de rótulos."""
     if task["check"]["kind"] == "json":
-        return prompts.grammar(prompts.json_gbnf(task))
-    return prompts.grammar(prompts.label_gbnf(task))
+        return llamacpp.grammar(llamacpp.json_gbnf(task))
+    return llamacpp.grammar(prompts.label_gbnf(task))
 
 
 def run(per_group: int | None, out_dir: Path | None, threads: int, models_to_run: list[str],
