@@ -214,10 +214,14 @@ def cpu_description() -> str:
     return f"{cpu_model()} ({', '.join(features)})" if features else cpu_model()
 
 
-def report(threads: int | None = None, print_it: bool = True) -> dict[str, str]:
-    """Relatório do ambiente para a primeira célula: versões, dispositivo, threads, online/offline."""
+def report(threads: int | None = None, print_it: bool = True,
+           packages: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Relatório do ambiente para a primeira célula: versões, dispositivo, threads, online/offline.
+
+    ``packages`` limita as versões às que o capítulo usa (sem ele, a lista padrão do curso).
+    """
     info = {"python": platform.python_version()}
-    info.update(package_versions())
+    info.update(package_versions(packages or REPORT_PACKAGES))
     if has_cuda():
         import torch
 
@@ -241,12 +245,16 @@ def report(threads: int | None = None, print_it: bool = True) -> dict[str, str]:
     return info
 
 
-def setup_notebook(seed: int = 123, threads: int | None = None, print_report: bool = True) -> None:
-    """Prepara um notebook: silencia os logs, fixa sementes e threads e imprime o relatório."""
+def setup_notebook(seed: int = 123, threads: int | None = None, print_report: bool = True,
+                   packages: tuple[str, ...] | None = None) -> None:
+    """Prepara um notebook: silencia os logs, fixa sementes e threads e imprime o relatório.
+
+    ``packages``: só as versões dos pacotes que o capítulo usa, por exemplo ``("torch", "transformers")``.
+    """
     quiet()
     set_seed(seed)
     used = set_threads(threads)
-    report(threads=used, print_it=print_report)
+    report(threads=used, print_it=print_report, packages=packages)
 
 
 def require_gpu(what: str = "esta célula") -> bool:

@@ -86,3 +86,9 @@ def test_cpu_features_come_from_the_flags_line():
     assert env.cpu_features("flags : avx avx2 avx512bw amx_int8\n") == ["AVX2"]
     assert env.cpu_features("Features : fp asimd evtstrm\n") == ["NEON"]
     assert env.cpu_features("") == []
+
+
+def test_report_can_list_only_the_chapter_packages(monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    info = env.report(print_it=False, packages=("torch",))
+    assert "torch" in info and "transformers" not in info and "pandas" not in info
