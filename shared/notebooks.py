@@ -29,12 +29,15 @@ WIDGET_STATE_KEY = "application/vnd.jupyter.widget-state+json"
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {"llama": ("llama_cpp",)}
 
 
-def setup_cell_source(chapter_dir: str, extras: tuple[str, ...] = ()) -> str:
+def setup_cell_source(chapter_dir: str, extras: tuple[str, ...] = (), packages: tuple[str, ...] = ()) -> str:
     """A primeira célula de código de um notebook: instala o curso no Colab e imprime o ambiente.
 
-    ``extras`` são pacotes opcionais que o capítulo pede ao script de instalação (ex.: ``llama``).
+    ``extras`` são pacotes opcionais que o capítulo pede ao script de instalação (ex.: ``llama``);
+    ``packages``, os pacotes cujas versões o relatório mostra (vazio: a lista padrão do curso).
     """
     args = "".join(f" {e}" for e in extras)
+    names = ", ".join(f'"{p}"' for p in packages) + ("," if len(packages) == 1 else "")
+    report = f"packages=({names})" if packages else ""
     return (
         f"{SETUP_MARKER}. No Colab: clona o curso e instala o que falta, sem trocar o torch com CUDA.\n"
         "import sys\n"
@@ -47,7 +50,7 @@ def setup_cell_source(chapter_dir: str, extras: tuple[str, ...] = ()) -> str:
         "\n"
         "from shared import env\n"
         "\n"
-        "env.setup_notebook()"
+        f"env.setup_notebook({report})"
     )
 
 
@@ -63,6 +66,12 @@ def _tags(cell: dict) -> list[str]:
 def _extras(source: str) -> tuple[str, ...]:
     match = re.search(r"colab_setup\.sh((?: [\w-]+)*)\n", source)
     return tuple(match.group(1).split()) if match else ()
+
+
+def _report_packages(source: str) -> tuple[str, ...]:
+    """Os pacotes que a célula de configuração passa a ``env.setup_notebook(packages=(...))``."""
+    match = re.search(r"env\.setup_notebook\(packages=\(([^)]*)\)\)", source)
+    return tuple(re.findall(r"[\"']([\w.-]+)[\"']", match.group(1))) if match else ()
 
 
 def _parseable(source: str) -> str:
@@ -254,7 +263,8 @@ def check_notebook(path: Path, root: Path | None = None) -> list[str]:
                 f"a célula de configuração pede os extras {_describe(current)} a colab_setup.sh, mas o código "
                 f"do notebook precisa de {_describe(wanted)} (rode `python -m shared.notebooks --sync`)"
             )
-        elif _source(code[0]) != setup_cell_source(Path(rel).parent.as_posix(), wanted):
+        elif _source(code[0]) != setup_cell_source(Path(rel).parent.as_posix(), wanted,
+                                                   _report_packages(_source(code[0]))):
             problems.append(
                 "a célula de configuração difere do modelo (rode `python -m shared.notebooks --sync`)"
             )
@@ -317,7 +327,7 @@ def sync_notebook(path: Path, root: Path | None = None) -> bool:
     extras = required_extras(code, path.parent, root)
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and _source(cell).startswith(SETUP_MARKER):
-            expected = setup_cell_source(Path(rel).parent.as_posix(), extras)
+            expected = setup_cell_source(Path(rel).parent.as_posix(), extras, _report_packages(_source(cell)))
             if _source(cell) != expected:  # na mesma forma do arquivo: lista de linhas ou um texto só
                 keep_lines = isinstance(cell["source"], list)
                 cell["source"] = expected.splitlines(keepends=True) if keep_lines else expected

@@ -156,3 +156,15 @@ def test_setup_cell_extras_are_kept():
     src = notebooks.setup_cell_source("chapters/07-x", ("llama",))
     assert "colab_setup.sh llama\n" in src
     assert notebooks._extras(src) == ("llama",)
+
+
+def test_setup_cell_may_list_the_chapter_packages(tmp_path):
+    nb = good_notebook()
+    nb.cells[1].source = notebooks.setup_cell_source("chapters/99-teste", packages=("nltk", "pandas"))
+    assert nb.cells[1].source.endswith('env.setup_notebook(packages=("nltk", "pandas"))')
+    assert notebooks._report_packages(nb.cells[1].source) == ("nltk", "pandas")
+    assert check(tmp_path, nb) == []
+    one = notebooks.setup_cell_source("chapters/01-x", packages=("nltk",))
+    assert one.endswith('env.setup_notebook(packages=("nltk",))')  # uma tupla, não um texto entre parênteses
+    nb.cells[1].source = nb.cells[1].source.replace("/content/curso", "/content/velho")
+    assert any("difere do modelo" in p for p in check(tmp_path, nb))
