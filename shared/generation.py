@@ -83,3 +83,44 @@ def chat_batch(
     finally:
         tokenizer.padding_side = side
     return answers
+
+
+def generate_timed(
+    model, input_ids: torch.Tensor, max_new_tokens: int, use_cache: bool = True, **generate_kwargs
+) -> tuple[torch.Tensor, list[float]]:
+    """``model.generate`` guloso com exatamente ``max_new_tokens`` tokens novos, cronometrando cada passo.
+
+    Devolve ``(ids, tempos)``: ``tempos[i]`` são os segundos do passo que gerou o token ``i``. O primeiro
+    inclui a preparação do ``generate`` e o processamento do prompt inteiro (o *prefill*). ``use_cache=False``
+    faz o modelo reprocessar a sequência inteira a cada passo, o que serve para medir o que o cache KV poupa.
+    """
+    import time
+
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    if max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens deve ser pelo menos 1, não {max_new_tokens}.")
+
+    class _Clock(StoppingCriteria):
+        """Anota o instante em que cada token novo fica pronto; nunca manda parar."""
+
+        def __init__(self):
+            self.stamps: list[float] = []
+
+        def __call__(self, ids, scores, **kwargs) -> torch.BoolTensor:
+            self.stamps.append(time.perf_counter())
+            return torch.zeros(ids.shape[0], dtype=torch.bool, device=ids.device)
+
+    clock = _Clock()
+    generate_kwargs.setdefault("do_sample", False)
+    generate_kwargs.setdefault("pad_token_id", model.generation_config.pad_token_id)
+    input_ids = input_ids.to(model.device)
+    start = time.perf_counter()
+    with torch.no_grad():
+        out = model.generate(
+            input_ids, attention_mask=torch.ones_like(input_ids), max_new_tokens=max_new_tokens,
+            min_new_tokens=max_new_tokens, use_cache=use_cache,
+            stopping_criteria=StoppingCriteriaList([clock]), **generate_kwargs,
+        )  # fmt: skip
+    stamps = [start, *clock.stamps]
+    return out, [b - a for a, b in zip(stamps, stamps[1:])]
