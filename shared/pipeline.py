@@ -12,22 +12,28 @@ das saídas. Com isso:
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib
 import inspect
 import json
 import platform
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from types import FunctionType, ModuleType
 from typing import Any
 
 from shared.models import sha256_of as file_sha256  # o mesmo hash que confere os modelos
 
 MANIFEST = "manifesto.json"
+LOCK_FIELDS = ("entradas", "config_hash", "saidas", "saidas_hash")  # o que o arquivo de trava guarda de cada etapa
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VERSIONED_PACKAGES = ("torch", "transformers", "peft", "datasets")
 
 
@@ -69,6 +75,101 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return found
+
+
+def _project_file(obj, roots: tuple[Path, ...] = (PROJECT_ROOT,)) -> Path | None:
+    """O arquivo de um módulo, função ou classe do próprio projeto (``None`` para bibliotecas instaladas)."""
+    module = obj if isinstance(obj, ModuleType) else inspect.getmodule(obj)
+    path = getattr(module, "__file__", None)
+    if not path:
+        return None
+    path = Path(path).resolve()
+    if not any(path.is_relative_to(root) for root in roots) or {".venv", "site-packages"} & set(path.parts):
+        return None
+    return path
+
+
+def _label(path: Path, roots: tuple[Path, ...]) -> str:
+    root = next(r for r in roots if path.is_relative_to(r))
+    return path.relative_to(root).as_posix()
+
+
+def _imported_modules(node: ast.AST, package: str | None) -> list[ModuleType]:
+    """Os módulos que os ``import`` dentro de uma função trazem (``from x import y`` traz ``x.y`` ou ``x``)."""
+    found = []
+    for item in ast.walk(node):
+        if isinstance(item, ast.Import):
+            found += [importlib.import_module(alias.name) for alias in item.names]
+        elif isinstance(item, ast.ImportFrom):
+            base = importlib.import_module("." * item.level + (item.module or ""), package if item.level else None)
+            for alias in item.names:
+                try:
+                    found.append(importlib.import_module(f"{base.__name__}.{alias.name}"))
+                except ImportError:
+                    found.append(base)  # um nome definido no módulo, não um submódulo
+    return found
+
+
+def code_hashes(func: Callable, roots: tuple[str | Path, ...] = (PROJECT_ROOT,)) -> dict[str, str]:
+    """Hash de todo o código do projeto que uma função de etapa roda.
+
+    - a própria função e as funções, classes e constantes do **mesmo módulo** que ela usa (seguidas
+      recursivamente): mudar outra etapa do mesmo arquivo não refaz esta;
+    - o **arquivo inteiro** de cada outro módulo do projeto que ela usa (``shared`` incluído), importado no
+      topo do arquivo ou dentro da função, e os módulos do projeto que esse arquivo importa.
+
+    Bibliotecas instaladas (``torch``, ``pandas``...) ficam de fora: as versões delas vão para o manifesto;
+    este módulo (o executor) também. ``roots`` são as pastas cujo código conta como do projeto (a raiz do curso, por padrão).
+    """
+    roots = tuple(Path(r).resolve() for r in roots)
+    hashes: dict[str, str] = {}
+    home = inspect.getmodule(func)
+    pending_funcs, pending_modules, seen = [func], [], set()
+
+    def add_module(module: ModuleType) -> None:
+        if module is sys.modules[__name__]:
+            return  # o próprio executor (Context, PipelineError) não muda o resultado de uma etapa
+        path = _project_file(module, roots)
+        if path is not None and path != _project_file(home, roots) and f"codigo:{_label(path, roots)}" not in hashes:
+            hashes[f"codigo:{_label(path, roots)}"] = file_sha256(path)
+            pending_modules.append(module)
+
+    def add_object(value) -> None:
+        if isinstance(value, ModuleType):
+            add_module(value)
+        elif isinstance(value, (FunctionType, type)) and _project_file(value, roots) is not None:
+            if inspect.getmodule(value) is home:
+                pending_funcs.append(value)
+            else:
+                add_module(inspect.getmodule(value))
+
+    while pending_funcs or pending_modules:
+        if pending_modules:
+            module = pending_modules.pop()
+            for value in vars(module).values():
+                if isinstance(value, ModuleType) or (isinstance(value, (FunctionType, type)) and inspect.getmodule(value) is not module):
+                    add_object(value)
+            continue
+        obj = pending_funcs.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        source = inspect.getsource(obj)
+        hashes[f"codigo:{_label(_project_file(obj, roots), roots)}::{obj.__qualname__}"] = hashlib.sha256(source.encode()).hexdigest()
+        tree = ast.parse(inspect.cleandoc("\n" + source) if source[:1].isspace() else source)
+        definition = tree.body[0]
+        body = definition.body if hasattr(definition, "body") else [definition]
+        for statement in body:
+            for module in _imported_modules(statement, home.__package__ or home.__name__):
+                add_module(module)
+            for item in ast.walk(statement):
+                if isinstance(item, ast.Name) and item.id in vars(home):
+                    value = vars(home)[item.id]
+                    if isinstance(value, (str, int, float, bool, bytes, tuple, frozenset, type(None))):
+                        hashes[f"codigo:{_label(_project_file(obj, roots), roots)}::{item.id}"] = hashlib.sha256(repr(value).encode()).hexdigest()
+                    else:
+                        add_object(value)
+    return dict(sorted(hashes.items()))
 
 
 @dataclass
@@ -142,7 +243,9 @@ def _lookup(config: dict, dotted: str):
 class Pipeline:
     """Etapas em ordem, a configuração e a pasta de artefatos (uma subpasta por etapa)."""
 
-    def __init__(self, steps: list[Step], config: dict, artifacts: str | Path, base_dir: str | Path):
+    def __init__(self, steps: list[Step], config: dict, artifacts: str | Path, base_dir: str | Path,
+                 code_roots: tuple[str | Path, ...] = (PROJECT_ROOT,)):  # fmt: skip
+        self.code_roots = tuple(code_roots)
         self.steps = {s.name: s for s in steps}
         self.order = [s.name for s in steps]
         self.config = config
@@ -160,8 +263,7 @@ class Pipeline:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
     def _inputs(self, step: Step) -> dict[str, str]:
-        code = Path(inspect.getsourcefile(step.run))
-        hashes = {f"codigo:{code.name}": file_sha256(code)}  # mudar o código também refaz a etapa
+        hashes = code_hashes(step.run, self.code_roots)  # mudar o código que a etapa roda também a refaz
         for key in step.sources:
             files = _lookup(self.config, key)
             for relative in [files] if isinstance(files, str) else files:
@@ -253,6 +355,44 @@ class Pipeline:
                 print(f"{name:>10}: {what}")
             outcomes.append(outcome)
         return outcomes
+
+    def lock(self) -> dict:
+        """O conteúdo do arquivo de trava (como o ``dvc.lock``): por etapa que já rodou, os hashes das
+        entradas (arquivos crus, código, etapas anteriores), da configuração e de cada saída.
+
+        Fica de fora o que muda a cada rodada sem mudar o resultado (data, duração, versões)."""
+        steps = {}
+        for name in self.order:
+            manifest = self.manifest(name)
+            if manifest is not None:
+                steps[name] = {key: manifest[key] for key in LOCK_FIELDS}
+        return {"etapas": steps}
+
+    def write_lock(self, path: str | Path) -> Path:
+        """Grava o arquivo de trava (JSON em ordem estável, para o ``git diff`` mostrar só o que mudou)."""
+        path = Path(path)
+        path.write_text(json.dumps(self.lock(), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        return path
+
+    def compare_lock(self, path: str | Path, names: list[str] | None = None) -> list[dict[str, str]]:
+        """Compara os manifestos atuais com um arquivo de trava: uma linha por etapa e campo, com o veredito."""
+        path = Path(path)
+        if not path.is_file():
+            raise PipelineError("trava", "arquivo de trava não encontrado; rode o pipeline inteiro para criá-lo", path)
+        try:
+            locked = json.loads(path.read_text(encoding="utf-8"))["etapas"]
+        except (json.JSONDecodeError, KeyError) as error:
+            raise PipelineError("trava", f"arquivo de trava ilegível ({error}); apague-o e rode o pipeline", path) from error
+        current = self.lock()["etapas"]
+        rows = []
+        for name in names or self.order:
+            for key in LOCK_FIELDS:
+                if name not in locked or name not in current:
+                    verdict = "falta na trava" if name not in locked else "etapa não rodou"
+                else:
+                    verdict = "igual" if locked[name][key] == current[name][key] else "diferente"
+                rows.append({"etapa": name, "campo": key, "situação": verdict})
+        return rows
 
     def trace(self, name: str) -> list[dict[str, Any]]:
         """A cadeia de manifestos de uma etapa até os arquivos crus: de onde veio cada resultado."""

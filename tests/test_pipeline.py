@@ -47,7 +47,7 @@ def test_first_run_writes_artifacts_and_manifests(setup):
     assert (pipe.artifacts / "maiusculas" / "texto.txt").read_text(encoding="utf-8") == "UM DOIS TRÊS"
     manifest = pipe.manifest("contar")
     assert manifest["entradas"]["etapa:maiusculas"] == pipe.manifest("maiusculas")["saidas_hash"]
-    assert set(manifest["entradas"]) == {"etapa:maiusculas", "codigo:test_pipeline.py"}
+    assert set(manifest["entradas"]) == {"etapa:maiusculas", "codigo:tests/test_pipeline.py::_count"}
     assert manifest["saidas"] == folder_hashes(pipe.artifacts / "contar")
     assert pipe.manifest("maiusculas")["resumo"] == {"caracteres": 12}
     assert "arquivo:cru.txt" in pipe.manifest("maiusculas")["entradas"]
@@ -126,3 +126,106 @@ def test_hashes_depend_on_content_and_chosen_sections():
     changed = {"x": {"v": 1}, "y": {"v": 2}}
     assert config_hash(config, ("x",)) == config_hash(changed, ("x",))
     assert config_hash(config, ("y",)) != config_hash(changed, ("y",))
+
+
+ETAPAS = """
+import json
+
+from . import metricas
+
+SUFFIX = "!"
+
+
+def _shout(text):
+    return text.upper()
+
+
+def first(ctx):
+    (ctx.out / "a.txt").write_text(_shout(ctx.source("cru.txt").read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def second(ctx):
+    (ctx.out / "b.txt").write_text(ctx.input("primeira", "a.txt").read_text(encoding="utf-8") + SUFFIX, encoding="utf-8")
+
+
+def third(ctx):
+    text = ctx.input("segunda", "b.txt").read_text(encoding="utf-8")
+    (ctx.out / "m.json").write_text(json.dumps(metricas.score(text)), encoding="utf-8")
+"""
+METRICAS = "def score(text):\n    return {'n': len(text)}\n"
+
+
+@pytest.fixture
+def package(tmp_path, monkeypatch):
+    """Um pacote de etapas de verdade (etapas.py + metricas.py) numa pasta temporária, como o do capítulo 9."""
+    import importlib
+    import sys
+
+    root = tmp_path / "codigo"
+    (root / "etapas_teste").mkdir(parents=True)
+    (root / "etapas_teste" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "etapas_teste" / "etapas.py").write_text(ETAPAS, encoding="utf-8")
+    (root / "etapas_teste" / "metricas.py").write_text(METRICAS, encoding="utf-8")
+    (tmp_path / "cru.txt").write_text("um dois", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(root))
+
+    def build():
+        """Recarrega os módulos (como um processo novo faria) e monta o pipeline."""
+        for name in ("etapas_teste.metricas", "etapas_teste.etapas"):
+            if name in sys.modules:
+                importlib.reload(sys.modules[name])
+        etapas = importlib.import_module("etapas_teste.etapas")
+        steps = [Step("primeira", etapas.first, "1"), Step("segunda", etapas.second, "2", after=("primeira",)),
+                 Step("terceira", etapas.third, "3", after=("segunda",))]
+        return Pipeline(steps, {}, tmp_path / "artefatos", tmp_path, code_roots=(root,))
+
+    def edit(name, old, new):
+        path = root / "etapas_teste" / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    yield build, edit
+    for name in [m for m in sys.modules if m.startswith("etapas_teste")]:
+        del sys.modules[name]
+
+
+def _ran(pipe):
+    return [o.step for o in pipe.run(verbose=False) if o.ran]
+
+
+def test_editing_the_metrics_module_reruns_only_the_step_that_uses_it(package):
+    build, edit = package
+    assert _ran(build()) == ["primeira", "segunda", "terceira"]
+    assert _ran(build()) == []
+    edit("metricas.py", "len(text)", "len(text) * 2")
+    pipe = build()
+    assert pipe.state("terceira") == (False, "entradas mudaram")
+    assert _ran(pipe) == ["terceira"]
+    assert json.loads((pipe.artifacts / "terceira" / "m.json").read_text()) == {"n": 16}
+
+
+def test_editing_one_step_reruns_it_and_its_dependants_only(package):
+    build, edit = package
+    build().run(verbose=False)
+    edit("etapas.py", 'SUFFIX = "!"', 'SUFFIX = "?"')  # uma constante que só a segunda usa
+    assert _ran(build()) == ["segunda", "terceira"]
+    edit("etapas.py", "return text.upper()", "return text.upper().strip()")  # um auxiliar da primeira
+    assert _ran(build()) == ["primeira"]  # a saída não mudou: as seguintes continuam em dia
+    edit("etapas.py", "return text.upper().strip()", "return text.title()")
+    assert _ran(build()) == ["primeira", "segunda", "terceira"]
+    edit("etapas.py", "json.dumps(metricas.score(text))", "json.dumps(metricas.score(text), indent=1)")
+    assert _ran(build()) == ["terceira"]
+
+
+def test_code_hashes_skip_installed_libraries_and_follow_imports_inside_functions():
+    from shared.pipeline import code_hashes
+
+    def step(ctx):
+        import pandas  # noqa: F401  (biblioteca instalada: fica de fora)
+
+        from shared import fmt  # noqa: F401  (do projeto: o arquivo inteiro entra)
+
+    keys = set(code_hashes(step))
+    assert keys == {"codigo:tests/test_pipeline.py::test_code_hashes_skip_installed_libraries_and_follow_imports_inside_functions.<locals>.step",
+                    "codigo:shared/fmt.py"}

@@ -146,3 +146,47 @@ def test_whole_pipeline_with_tiny_settings(fake_course, tmp_path):
     assert not any(o.ran for o in pipe.run(verbose=False))  # nada mudou: nada roda
     csv = publish(pipe, folder=tmp_path / "results")
     assert csv.name == "09-projeto.csv" and "artefato" in csv.read_text(encoding="utf-8")
+
+
+def test_each_step_hashes_the_code_it_runs():
+    """metricas.py entra só no hash de `avaliar`; a função de cada etapa, só no da própria etapa."""
+    from shared.pipeline import code_hashes
+
+    keys = {step.name: set(code_hashes(step.run)) for step in etapas.STEPS}
+    with_metrics = {name for name, k in keys.items() if "codigo:chapters/09-projeto-final/pipeline/metricas.py" in k}
+    assert with_metrics == {"avaliar"}
+    for step in etapas.STEPS:
+        own = f"codigo:chapters/09-projeto-final/pipeline/etapas.py::{step.run.__qualname__}"
+        assert {name for name, k in keys.items() if own in k} == {step.name}
+    assert "codigo:shared/lora.py" in keys["treinar"] and "codigo:shared/lora.py" not in keys["coletar"]
+
+
+def test_committed_lock_matches_a_fresh_run_of_the_data_steps(tmp_path):
+    """O `pipeline.lock` versionado confere com uma rodada nova das etapas determinísticas (dados e tokens).
+
+    Se falhar, alguém mudou o GLOSSARY.md, o README, o config.toml ou o código de uma etapa sem rodar o
+    pipeline de novo: rode `make projeto` e versione o `pipeline.lock` que ele reescreve."""
+    from pipeline import LOCK
+
+    data_steps = ["coletar", "limpar", "dividir", "tokenizar"]
+    pipe = build(load_config(), tmp_path / "artefatos")
+    pipe.run(data_steps, verbose=False)
+    different = [r for r in pipe.compare_lock(LOCK, data_steps) if r["situação"] != "igual"]
+    assert not different, f"pipeline.lock desatualizado: {different}. Rode `make projeto` e versione o pipeline.lock."
+
+
+def test_lock_comparison_catches_a_changed_input(fake_course, tmp_path):
+    pipe = build(load_config(), tmp_path / "artefatos", fake_course)
+    pipe.run(["coletar", "limpar"], verbose=False)
+    lock = pipe.write_lock(tmp_path / "pipeline.lock")
+    assert {r["situação"] for r in pipe.compare_lock(lock, ["coletar", "limpar"])} == {"igual"}
+    (fake_course / "GLOSSARY.md").write_text(glossary(rows=31), encoding="utf-8")
+    pipe.run(["coletar", "limpar"], verbose=False)
+    rows = {(r["etapa"], r["campo"]): r["situação"] for r in pipe.compare_lock(lock, ["coletar", "limpar", "dividir"])}
+    assert rows[("coletar", "entradas")] == "diferente" and rows[("limpar", "saidas_hash")] == "diferente"
+    assert rows[("coletar", "config_hash")] == "igual" and rows[("dividir", "entradas")] == "falta na trava"
+    (tmp_path / "ruim.lock").write_text("{", encoding="utf-8")
+    with pytest.raises(PipelineError, match="ilegível"):
+        pipe.compare_lock(tmp_path / "ruim.lock")
+    with pytest.raises(PipelineError, match="não encontrado"):
+        pipe.compare_lock(tmp_path / "nao-existe.lock")

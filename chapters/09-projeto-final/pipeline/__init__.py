@@ -18,6 +18,7 @@ from .etapas import STEPS
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "config.toml"
 ARTIFACTS = HERE.parent / "artefatos"
+LOCK = HERE.parent / "pipeline.lock"  # versionado no git: os hashes de cada etapa da última rodada completa
 RESULTS_NAME = "09-projeto"
 
 
@@ -61,4 +62,4 @@ def publish(pipeline: Pipeline, folder: Path | None = None) -> Path:
     return write_results(table, RESULTS_NAME, description, folder=folder)
 
 
-__all__ = ["ARTIFACTS", "CONFIG", "STEPS", "PipelineError", "build", "load_config", "publish"]
+__all__ = ["ARTIFACTS", "CONFIG", "LOCK", "STEPS", "PipelineError", "build", "load_config", "publish"]

@@ -7,7 +7,7 @@ import sys
 
 from shared.pipeline import PipelineError
 
-from . import ARTIFACTS, CONFIG, build, load_config, publish
+from . import ARTIFACTS, CONFIG, LOCK, build, load_config, publish
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--artefatos", default=str(ARTIFACTS), help="pasta dos artefatos")
     parser.add_argument("--forcar", action="store_true", help="roda mesmo as etapas em dia")
     parser.add_argument("--estado", action="store_true", help="só mostra o que está em dia")
+    parser.add_argument("--trava", default=str(LOCK),
+                        help="arquivo de trava que uma rodada completa com a configuração padrão reescreve")  # fmt: skip
     args = parser.parse_args(argv)
     from shared import env
 
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         pipeline.run(args.etapas or None, force=args.forcar)
         if pipeline.manifest("avaliar") is not None:
             print(f"resultados: {publish(pipeline)}")
+        if not args.etapas and args.config == str(CONFIG):  # só a rodada completa com a configuração versionada
+            print(f"trava: {pipeline.write_lock(args.trava)}")
     except PipelineError as error:
         print(f"erro: {error}", file=sys.stderr)
         return 2
