@@ -19,6 +19,10 @@ def pct(fraction: float, digits: int = 1) -> str:
 
 
 def interval(low: float, high: float, digits: int = 1, percent: bool = False) -> str:
-    """Um intervalo entre colchetes: ``interval(0.1, 0.25, 2) == "[0,10–0,25]"``."""
+    """Um intervalo entre colchetes: ``interval(0.1, 0.25, 2) == "[0,10–0,25]"``.
+
+    Com um limite negativo, o traço se confundiria com o sinal: ``interval(-0.07, 0.01, 2) == "[-0,07; 0,01]"``.
+    """
     show = (lambda v: num(100 * v, digits)) if percent else (lambda v: num(v, digits))
-    return f"[{show(low)}–{show(high)}]"
+    sep = "; " if min(low, high) < 0 else "–"
+    return f"[{show(low)}{sep}{show(high)}]"

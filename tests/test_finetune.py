@@ -119,7 +119,7 @@ def test_parameter_groups_split_head_from_body_also_in_peft():
 
     model = _tiny_bert()
     groups = finetune.parameter_groups(model, 1e-4, 2e-3)
-    assert [g["lr"] for g in groups] == [1e-4, 2e-3]
+    assert [g["lr"] for g in groups] == [1e-4, 2e-3] and [g["name"] for g in groups] == ["corpo", "cabeça"]
     head_ids = {id(p) for p in groups[1]["params"]}
     expected = {id(p) for n, p in model.named_parameters() if n.startswith(("bert.pooler", "classifier"))}
     assert head_ids == expected and len(expected) == 4
@@ -139,6 +139,89 @@ def test_parameter_groups_split_head_from_body_also_in_peft():
         finetune.parameter_groups(frozen, 1e-4, 2e-3)
 
 
+def test_parameter_groups_exempt_what_the_trainer_exempts_from_weight_decay():
+    """Com os nomes isentos do Trainer, vieses e LayerNorm ficam em grupos sem decaimento, e só eles."""
+    from transformers import Trainer, TrainingArguments
+
+    model = _tiny_bert()
+    trainer = Trainer(model=model, args=TrainingArguments(output_dir="/tmp/nao-usado", report_to=[]))
+    no_decay = {n for n, _ in model.named_parameters()} - set(trainer.get_decay_parameter_names(model))
+    assert any("LayerNorm" in n for n in no_decay) and all(("bias" in n or "LayerNorm" in n) for n in no_decay)
+    groups = finetune.parameter_groups(model, 1e-4, 2e-3, no_decay=no_decay, weight_decay=0.01)
+    assert [(g["name"], g["weight_decay"]) for g in groups] == [("corpo", 0.01), ("corpo", 0.0), ("cabeça", 0.01),
+                                                                ("cabeça", 0.0)]  # fmt: skip
+    names = {id(p): n for n, p in model.named_parameters()}
+    for g in groups:
+        assert all((names[id(p)] in no_decay) == (g["weight_decay"] == 0.0) for p in g["params"])
+
+
+def test_balanced_weights_and_weighted_loss_match_sklearn_and_torch():
+    import torch
+    from sklearn.utils.class_weight import compute_class_weight
+
+    labels = [0, 1, 1, 1, 0, 1]
+    weights = finetune.balanced_class_weights(labels)
+    assert weights == pytest.approx(compute_class_weight("balanced", classes=np.array([0, 1]), y=np.array(labels)))
+    assert weights[0] > weights[1]  # a classe menor pesa mais
+    with pytest.raises(ValueError, match="0, 1"):
+        finetune.balanced_class_weights([1, 2, 2])
+    logits, y = torch.tensor([[2.0, -1.0], [0.5, 0.2], [-1.0, 1.0]]), torch.tensor([0, 1, 1])
+    loss = finetune.weighted_loss(weights)({"logits": logits}, y)
+    expected = torch.nn.functional.cross_entropy(logits, y, weight=torch.tensor(weights, dtype=torch.float32))
+    assert loss.item() == pytest.approx(expected.item())
+    assert loss.item() != pytest.approx(torch.nn.functional.cross_entropy(logits, y).item())
+
+
+def test_mean_pooling_head_sees_the_sentence_transformers_embedding():
+    """A entrada da camada nova é a média dos tokens: normalizada, é o vetor do sentence-transformers."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from shared import models
+
+    tokenizer, model = finetune.mean_pooling_classifier(seed=0)
+    assert not any(n.startswith("encoder.pooler") for n, _ in model.named_parameters())
+    texts = ["O produto chegou rápido.", "Não funcionou, quero devolver o dinheiro agora."]
+    seen = []
+    model.classifier.register_forward_hook(lambda m, inp, out: seen.append(inp[0]))
+    model.eval()
+    with torch.no_grad():
+        logits = model(**tokenizer(texts, padding=True, return_tensors="pt")).logits
+    assert logits.shape == (2, 2)
+    ours = torch.nn.functional.normalize(seen[0], dim=-1).numpy()
+    reference = SentenceTransformer(str(models.encoder_path()), device="cpu").encode(texts, normalize_embeddings=True)
+    assert np.allclose(ours, reference, atol=1e-5)
+    cls = torch.nn.functional.normalize(model.encoder(**tokenizer(texts, padding=True, return_tensors="pt"))
+                                        .last_hidden_state[:, 0], dim=-1).detach().numpy()  # fmt: skip
+    assert not np.allclose(cls, reference, atol=1e-2)  # o [CLS] sozinho não é o vetor da frase
+
+
+def test_saved_activations_separate_frozen_head_from_lora_and_full():
+    """Só a cabeça não guarda as ativações do codificador; o LoRA guarda quase as mesmas do completo."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    tokenizer, full = finetune.mean_pooling_classifier(seed=0)
+    batch = dict(tokenizer(["uma avaliação curta", "outra avaliação um pouco maior que a primeira"] * 4,
+                           padding=True, return_tensors="pt"))  # fmt: skip
+    full_bytes = finetune.saved_activation_bytes(full, batch)
+    _, head = finetune.mean_pooling_classifier(seed=0)
+    for name, p in head.named_parameters():
+        p.requires_grad_(name.startswith("classifier"))
+    head_bytes = finetune.saved_activation_bytes(head, batch)
+    _, base = finetune.mean_pooling_classifier(seed=0)
+    lora = get_peft_model(base, LoraConfig(r=8, lora_alpha=16, target_modules=["query", "value"],
+                                           modules_to_save=["classifier"]))  # fmt: skip
+    lora_bytes = finetune.saved_activation_bytes(lora, batch)
+    assert head_bytes < full_bytes / 50
+    assert 0.5 * full_bytes < lora_bytes <= 1.1 * full_bytes
+    memory = finetune.training_memory(head, batch)
+    trainable = sum(p.numel() for p in head.parameters() if p.requires_grad) * 4
+    assert memory["gradientes"] == trainable and memory["estados do AdamW"] == 2 * trainable
+    seconds = finetune.time_train_step(head, batch, torch.tensor([0, 1] * 4), repeats=2)
+    assert 0 < seconds < 30
+
+
 def test_train_classifier_with_head_rate_and_length_groups(tmp_path):
     """A taxa da cabeça chega ao otimizador (e ao agendador) e os lotes agrupados por tamanho treinam igual."""
     from shared import models
@@ -151,7 +234,7 @@ def test_train_classifier_with_head_rate_and_length_groups(tmp_path):
         max_length=8, eval_every=4, warmup_ratio=0.0, head_learning_rate=2e-2, group_by_length=True,
     )  # fmt: skip
     optimizer = result.trainer.optimizer
-    assert [g["initial_lr"] for g in optimizer.param_groups] == [1e-2, 2e-2]
+    assert [g["initial_lr"] for g in optimizer.param_groups] == [1e-2, 1e-2, 2e-2, 2e-2]  # com e sem decaimento
     assert result.trainer.args.train_sampling_strategy == "group_by_length"
     assert result.history["F1 de validação"].max() == 1.0
 
@@ -179,3 +262,32 @@ def test_save_for_reuse_keeps_only_what_was_trained(tmp_path):
         p.requires_grad_(False)
     with pytest.raises(ValueError, match="treináveis"):
         finetune.save_for_reuse(head_only, tmp_path / "nada")
+
+
+def test_train_and_evaluate_is_the_gpu_cells_path_at_tiny_size(tmp_path):
+    """O caminho das células só-GPU (treinar e medir em vários testes) roda em CPU com um BERT minúsculo."""
+    from shared import models
+
+    tokenizer = models.load_tokenizer("all-minilm-l6-v2")
+    df = pd.DataFrame({"review_text": ["a good product", "bad product", "good", "bad, the product"] * 8,
+                       "label": [1, 0, 1, 0] * 8})  # fmt: skip
+    result, table = finetune.train_and_evaluate(
+        _tiny_bert(), tokenizer, df, df.iloc[:8], {"B2W (teste)": df.iloc[:12], "data/avaliacoes (teste)": df.iloc[12:]},
+        tmp_path / "gpu", max_length=8, n_boot=100, learning_rate=1e-2, batch_size=8, epochs=6, eval_every=4,
+    )  # fmt: skip
+    assert list(table["conjunto"]) == ["B2W (teste)", "data/avaliacoes (teste)"]
+    assert list(table["avaliações"]) == [12, 20] and (table["F1 macro"] == 1.0).all()
+    assert (table["passos"] == result.steps).all()
+
+
+def test_linear_baselines_are_tuned_on_validation():
+    """O C e o limiar saem da validação: num caso em que o padrão erra, a escolha acerta."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] + 0.3 * rng.normal(size=200) > 0).astype(int)
+    model, table = finetune.logreg_on_validation(X[:100], y[:100], X[100:], y[100:], Cs=(1e-6, 1.0))
+    assert list(table["C"]) == [1e-6, 1.0] and model.C == 1.0  # C minúsculo não aprende nada
+    truth = (X[100:, 0] > 0.5).astype(int)  # a fronteira certa está em 0,5, não no 0 de costume
+    t, table = finetune.threshold_on_validation(X[100:, 0], truth, thresholds=[-0.5, 0.0, 0.5])
+    assert t == 0.5 and table["F1 de validação"].max() == 1.0
+    assert table.set_index("limiar").loc[0.0, "F1 de validação"] < 1.0

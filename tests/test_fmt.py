@@ -13,3 +13,4 @@ def test_percent_and_interval():
     assert fmt.pct(1.0, 0) == "100%"
     assert fmt.interval(0.1, 0.25, 2) == "[0,10–0,25]"
     assert fmt.interval(0.1, 0.25, 1, percent=True) == "[10,0–25,0]"
+    assert fmt.interval(-0.07, 0.01, 2) == "[-0,07; 0,01]"  # o traço não se confunde com o sinal

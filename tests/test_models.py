@@ -227,3 +227,25 @@ def test_gemma_gguf_runs_in_llama_cpp():
         llm.close()
     assert sizes["pesos"] > 200 and out.strip()  # pesos em MiB, do log do próprio llama.cpp
     assert any(w in out.lower().split() for w in ("a", "o", "de", "é", "e", "que", "do", "da", "lisboa"))
+
+
+def test_sentence_vectors_are_cached_and_a_broken_cache_is_rebuilt(tmp_path, monkeypatch, capsys):
+    import numpy as np
+
+    from shared import vectors
+
+    monkeypatch.setenv("LLM_ZTH_CACHE", str(tmp_path))
+    texts = ["Chegou rápido.", "Veio quebrado."]
+    first = vectors.sentence_vectors(texts)
+    assert first.shape == (2, 384) and np.allclose(np.linalg.norm(first, axis=1), 1, atol=1e-3)
+    files = list((tmp_path / "vetores").glob("*.npy"))
+    assert len(files) == 1
+    assert np.array_equal(vectors.sentence_vectors(texts), first)  # lido do arquivo
+    assert len(list((tmp_path / "vetores").glob("*.npy"))) == 1
+    files[0].write_bytes(b"corrompido")
+    again = vectors.sentence_vectors(texts)
+    assert "ilegível" in capsys.readouterr().out and np.allclose(again, first)
+    other = vectors.sentence_vectors(texts[:1])  # outros textos, outra chave
+    assert len(list((tmp_path / "vetores").glob("*.npy"))) == 2 and np.allclose(other[0], first[0], atol=1e-5)
+    with pytest.raises(ValueError, match="query"):
+        vectors.sentence_vectors(texts, kind="documento")
