@@ -136,6 +136,54 @@ def loss_on_labels(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     return torch.nn.functional.cross_entropy(logits.float(), targets)
 
 
+def label_first_tokens(tokenizer, labels: list[str]) -> list[int]:
+    """O primeiro token de cada rótulo, tokenizado como em :func:`chat_example` (logo depois do prompt).
+
+    Os rótulos precisam começar por tokens diferentes: é só esse token que :func:`label_log_probs` compara.
+    """
+    firsts = [tokenizer(label, add_special_tokens=False)["input_ids"][0] for label in labels]
+    if len(set(firsts)) != len(firsts):
+        pieces = [tokenizer.decode([t]) for t in firsts]
+        raise ValueError(
+            f"Os rótulos {labels} começam pelo mesmo token ({pieces}): escolha palavras que comecem diferente."
+        )
+    return firsts
+
+
+def label_log_probs(
+    model, tokenizer, prompts: list[str], labels: list[str], system: str | None = None, batch_size: int = 16
+) -> torch.Tensor:
+    """(prompts, rótulos): a log-probabilidade que o modelo dá ao primeiro token de cada rótulo como resposta.
+
+    Em vez de gerar texto e interpretá-lo, lemos a distribuição do **primeiro token da resposta**, logo
+    depois do prompt no formato de conversa: um modelo que responderia "Avalia…" ainda pode pôr mais peso
+    em ``pos`` do que em ``neg``. A diferença das colunas é uma nota contínua (serve para a AUC) e o maior
+    valor é a resposta "forçada" a ser um dos rótulos.
+
+    Os prompts vão em lotes com preenchimento **à esquerda** (a última posição é sempre o fim do prompt) e
+    posições contadas só sobre os tokens reais, para que o lote dê o mesmo que um prompt de cada vez.
+    """
+    from .generation import chat_ids
+
+    firsts = torch.tensor(label_first_tokens(tokenizer, labels))
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    encoded = [chat_ids(tokenizer, prompt, system)[0] for prompt in prompts]
+    rows = []
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(encoded), batch_size):
+            chunk = encoded[start : start + batch_size]
+            width = max(len(ids) for ids in chunk)
+            ids = torch.stack([torch.cat([torch.full((width - len(c),), pad_id), c]) for c in chunk])
+            mask = torch.stack([torch.cat([torch.zeros(width - len(c), dtype=torch.long), torch.ones(len(c), dtype=torch.long)])
+                                for c in chunk])  # fmt: skip
+            positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
+            logits = model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device),
+                           position_ids=positions.to(model.device), logits_to_keep=1).logits[:, -1].float()  # fmt: skip
+            rows.append(torch.log_softmax(logits, dim=-1)[:, firsts.to(logits.device)].cpu())
+    return torch.cat(rows)
+
+
 def train_lm(
     model,
     examples,
@@ -145,12 +193,19 @@ def train_lm(
     learning_rate: float = 1e-3,
     seed: int = 2024,
     logits_only_on_labels: bool = False,
+    eval_examples: list[dict[str, list[int]]] | None = None,
+    eval_every: int = 0,
+    keep_best: bool = False,
 ) -> list[dict[str, float]]:
     """Laço de treino curto (AdamW, taxa constante) para um LM com LoRA; devolve a perda de cada passo.
 
     Treina só os parâmetros com ``requires_grad`` (num modelo do ``peft``, os adaptadores). Com
     ``logits_only_on_labels=True``, a perda vem de :func:`loss_on_labels` (a mesma conta, bem mais
     barata em modelos de vocabulário grande, como o Gemma 3).
+
+    Com ``eval_examples``, a perda nesses exemplos (a validação) é medida antes do primeiro passo, a cada
+    ``eval_every`` passos e no fim, na coluna ``perda_validacao``. Com ``keep_best=True``, os parâmetros
+    treináveis voltam, no fim, aos do passo de menor perda de validação (parada antecipada sem parar).
     """
     if not examples:
         raise ValueError("Nenhum exemplo de treino.")
@@ -158,9 +213,24 @@ def train_lm(
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("Nenhum parâmetro treinável: aplique o LoRA (get_peft_model) antes.")
+    if keep_best and not eval_examples:
+        raise ValueError("keep_best=True precisa de eval_examples (a validação que escolhe o melhor passo).")
     optimizer = torch.optim.AdamW(params, lr=learning_rate)
-    model.train()
     history, step = [], 0
+    best = {"perda": math.inf, "passo": 0, "pesos": None}
+
+    def validate(row: dict) -> None:
+        row["perda_validacao"] = eval_loss(model, eval_examples, pad_id, batch_size)
+        if keep_best and row["perda_validacao"] < best["perda"]:
+            best.update(perda=row["perda_validacao"], passo=row["passo"],
+                        pesos=[p.detach().clone() for p in params])  # fmt: skip
+
+    if eval_examples:
+        start_row = {"passo": 0, "época": 0, "perda": math.nan}
+        validate(start_row)
+        history.append(start_row)
+    model.train()
+    total_steps = epochs * math.ceil(len(examples) / batch_size)
     for epoch in range(epochs):
         order = torch.randperm(len(examples), generator=generator).tolist()
         for start in range(0, len(order), batch_size):
@@ -171,9 +241,33 @@ def train_lm(
             optimizer.step()
             optimizer.zero_grad()
             step += 1
-            history.append({"passo": step, "época": epoch + 1, "perda": float(loss.detach())})
+            row = {"passo": step, "época": epoch + 1, "perda": float(loss.detach())}
+            if eval_examples and ((eval_every and step % eval_every == 0) or step == total_steps):
+                validate(row)
+                model.train()
+            history.append(row)
+    if keep_best and best["pesos"] is not None:
+        with torch.no_grad():
+            for p, saved in zip(params, best["pesos"]):
+                p.copy_(saved)
+        for row in history:
+            row["escolhido"] = row["passo"] == best["passo"]
     model.eval()
     return history
+
+
+def eval_loss(model, examples: list[dict[str, list[int]]], pad_id: int, batch_size: int = 8) -> float:
+    """A perda média por token de resposta em ``examples`` (sem gradiente): a perda de validação."""
+    model.eval()
+    total, tokens = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(examples), batch_size):
+            batch = pad_batch(examples[start : start + batch_size], pad_id)
+            batch = {k: v.to(model.device) for k, v in batch.items()}
+            count = int(label_positions(batch["labels"]).sum())
+            total += float(loss_on_labels(model, batch)) * count
+            tokens += count
+    return total / tokens
 
 
 def finetune_chat(

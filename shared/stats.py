@@ -1,5 +1,5 @@
-"""Incerteza de acertos: intervalo de Wilson de uma proporção, McNemar exato e bootstrap pareado de dois
-sistemas nos mesmos itens, e a correção de Holm para várias comparações.
+"""Incerteza de acertos: intervalo de Wilson de uma proporção, McNemar exato, bootstrap pareado de dois
+sistemas nos mesmos itens, bootstrap de uma média e de uma AUC, e a correção de Holm para várias comparações.
 
 Tudo sobre vetores de acertos (0/1) por item; as contas vêm do ``scipy`` e do ``numpy``.
 """
@@ -44,6 +44,58 @@ def paired_bootstrap(a, b, n_boot: int = 2000, seed: int = 2026, level: float = 
     boots = diff[rng.integers(0, len(diff), size=(n_boot, len(diff)))].mean(axis=1)
     tail = (1 - level) / 2
     return float(diff.mean()), float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
+
+
+def mean_ci(values, n_boot: int = 2000, seed: int = 2026, level: float = 0.95) -> tuple[float, float, float]:
+    """A média de um vetor (um valor por item) e o seu intervalo por bootstrap dos itens."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        raise ValueError("Não há itens: a média precisa de pelo menos um valor.")
+    rng = np.random.default_rng(seed)
+    boots = values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
+    tail = (1 - level) / 2
+    return float(values.mean()), float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
+
+
+def auc_ci(y_true, score, n_boot: int = 2000, seed: int = 2026, level: float = 0.95) -> tuple[float, float, float]:
+    """A AUC da curva ROC (``sklearn``) e o seu intervalo por bootstrap dos itens.
+
+    A AUC é a chance de um item positivo, sorteado, ter nota maior que um negativo sorteado: 0,5 é chute,
+    1 separa tudo. Reamostragens que ficam com uma classe só não têm AUC e são descartadas.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y, score = np.asarray(y_true), np.asarray(score, dtype=float)
+    if len(set(y.tolist())) != 2:
+        raise ValueError("A AUC precisa de itens das duas classes em y_true.")
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, len(y), size=len(y))
+        if len(set(y[idx].tolist())) == 2:
+            boots.append(roc_auc_score(y[idx], score[idx]))
+    tail = (1 - level) / 2
+    return float(roc_auc_score(y, score)), float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
+
+
+def paired_auc_bootstrap(y_true, a, b, n_boot: int = 2000, seed: int = 2026, level: float = 0.95) -> tuple[float, float, float]:
+    """A diferença de AUC ``a − b`` de duas notas nos **mesmos** itens e o seu intervalo (bootstrap pareado)."""
+    from sklearn.metrics import roc_auc_score
+
+    y, a, b = np.asarray(y_true), np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if not (len(y) == len(a) == len(b)):
+        raise ValueError("As duas notas precisam ser dos mesmos itens (vetores do mesmo tamanho).")
+    if len(set(y.tolist())) != 2:
+        raise ValueError("A AUC precisa de itens das duas classes em y_true.")
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, len(y), size=len(y))
+        if len(set(y[idx].tolist())) == 2:
+            boots.append(roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx]))
+    tail = (1 - level) / 2
+    diff = roc_auc_score(y, a) - roc_auc_score(y, b)
+    return float(diff), float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
 
 
 def holm(pvalues) -> np.ndarray:

@@ -169,3 +169,57 @@ def test_qlora_path_runs_on_cpu_at_tiny_size():
     assert trainable and all("lora_" in n for n in trainable)
     assert {p.dtype for p in trainable.values()} == {torch.float32}  # o peft guarda os adaptadores em fp32
     assert torch.equal(tuned.base_model.model.model.layers[0].self_attn.q_proj.base_layer.weight.data, frozen)
+
+
+def test_label_log_probs_read_the_first_answer_token_after_the_prompt():
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from shared import generation, models
+
+    tokenizer = models.load_tokenizer("smollm2-135m-instruct")
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=1)  # fmt: skip
+    model = LlamaForCausalLM(config).eval()
+    labels = ["positivo", "negativo"]
+    firsts = lora.label_first_tokens(tokenizer, labels)
+    # o mesmo token que o treino (chat_example) põe logo depois do prompt
+    example = lora.chat_example(tokenizer, "Bom?", "positivo")
+    answer_start = example["labels"].index(next(t for t in example["labels"] if t != -100))
+    assert example["input_ids"][answer_start] == firsts[0]
+    prompts = ["Bom?", "Ruim, muito ruim, não gostei nada?", "Ótimo."]
+    scores = lora.label_log_probs(model, tokenizer, prompts, labels, system="Responda.")
+    assert scores.shape == (3, 2)
+    # em lotes (preenchimento à esquerda) dá o mesmo que um prompt de cada vez
+    one_by_one = torch.cat([lora.label_log_probs(model, tokenizer, [p], labels, "Responda.") for p in prompts])
+    assert torch.allclose(scores, one_by_one, atol=1e-4)
+    ids = generation.chat_ids(tokenizer, prompts[1], "Responda.")
+    with torch.no_grad():
+        full = torch.log_softmax(model(ids).logits[0], dim=-1)
+    assert torch.allclose(scores[1], full[-1, firsts], atol=1e-5)
+    # quase-acerto: a distribuição da penúltima posição (antes do fim do prompt) é outra
+    assert not torch.allclose(scores[1], full[-2, firsts], atol=1e-3)
+    with pytest.raises(ValueError, match="mesmo token"):
+        lora.label_first_tokens(tokenizer, ["positivo", "positiva"])
+
+
+def test_train_lm_tracks_validation_and_keeps_the_best_step():
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=50, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, initializer_range=0.5)  # fmt: skip
+    model = get_peft_model(LlamaForCausalLM(config), LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"]))
+    train = [{"input_ids": [1, 2, 3, 7], "labels": [-100, -100, -100, 7]}] * 4
+    held_out = [{"input_ids": [1, 2, 3, 9], "labels": [-100, -100, -100, 9]}]  # o contrário do treino
+    history = lora.train_lm(model, train, pad_id=0, epochs=6, batch_size=2, learning_rate=3e-2,
+                            eval_examples=held_out, eval_every=2, keep_best=True)  # fmt: skip
+    evaluated = [h for h in history if "perda_validacao" in h]
+    assert [h["passo"] for h in evaluated] == [0, 2, 4, 6, 8, 10, 12]
+    chosen = [h for h in history if h.get("escolhido")]
+    assert len(chosen) == 1 and chosen[0]["perda_validacao"] == min(h["perda_validacao"] for h in evaluated)
+    # os pesos finais são os do passo escolhido: a perda de validação agora é a mínima, não a do último passo
+    assert lora.eval_loss(model, held_out, 0) == pytest.approx(chosen[0]["perda_validacao"], rel=1e-5)
+    assert chosen[0]["passo"] < 12 and evaluated[-1]["perda_validacao"] > chosen[0]["perda_validacao"]
+    with pytest.raises(ValueError, match="eval_examples"):
+        lora.train_lm(model, train, pad_id=0, keep_best=True)

@@ -120,13 +120,60 @@ def test_config_overrides_are_checked(tmp_path):
 
 def test_metrics_tell_right_from_wrong():
     ref = {"resposta": "LoRA (em inglês, low-rank adaptation): Ajuste com matrizes pequenas. Veja o capítulo 6 (PEFT e LoRA).",
-           "ingles": "low-rank adaptation", "capitulo": 6, "definicao": "Ajuste com matrizes pequenas."}  # fmt: skip
+           "ingles": "low-rank adaptation", "capitulo": 6, "definicao": "Ajuste com matrizes pequenas.",
+           "pergunta": "O que é LoRA (low-rank adaptation)?"}  # fmt: skip
     perfect = metricas.score(ref, ref["resposta"])
     assert perfect == {"rouge_l": 1.0, "formato": 1.0, "ingles": 1.0, "capitulo": 1.0, "palavras_chave": 1.0, "portugues": 1.0}
     wrong = metricas.score(ref, "LoRA (em inglês, lora): Um tipo de pizza. Veja o capítulo 2 (Tokenização).")
     assert wrong["formato"] == 1.0 and wrong["capitulo"] == 0.0 and wrong["ingles"] == 0.0
     assert wrong["palavras_chave"] == 0.0 and wrong["rouge_l"] < perfect["rouge_l"]
     assert metricas.score(ref, "It is a method.")["portugues"] == 0.0
+
+
+def test_metrics_do_not_reward_echoes_or_the_template():
+    ref = {"ingles": "fine-tuning", "capitulo": 5, "definicao": "Continuar o treino de um modelo pré-treinado.",
+           "pergunta": "O que é fine-tuning?"}  # fmt: skip
+    # repetir a pergunta traz o nome em inglês e palavras em português, mas não responde
+    echo = metricas.score(ref, "O que é fine-tuning? O que é fine-tuning? O que é fine-tuning?")
+    assert echo["ingles"] == 0.0 and echo["portugues"] == 0.0 and echo["formato"] == 0.0
+    # o molde vazio acerta o formato e os fatos do molde, mas a definição não ganha nada
+    empty = metricas.score(ref, "fine-tuning (em inglês, fine-tuning): . Veja o capítulo 5 (Fine-tuning).")
+    assert empty["formato"] == empty["ingles"] == empty["capitulo"] == 1.0
+    assert empty["rouge_l"] == 0.0 and empty["palavras_chave"] == 0.0
+    # a definição certa num molde errado ainda conta no ROUGE-L, mas não nos fatos
+    loose = metricas.score(ref, "Continuar o treino de um modelo pré-treinado.")
+    assert loose["rouge_l"] == 1.0 and loose["formato"] == loose["ingles"] == 0.0 and loose["portugues"] == 1.0
+    assert metricas.definition_of("x (em inglês, y): Def. Veja o capítulo 1 (A).") == "Def."
+    # o nome em inglês vem do campo do molde, inteiro: um nome a mais ou a menos não passa
+    assert metricas.score(ref, "ajuste (em inglês, fine-tuning completo): x. Veja o capítulo 5 (F).")["ingles"] == 0.0
+
+
+def test_interval_table_has_one_row_per_system_and_metric():
+    predictions = etapas.pd.DataFrame([{"sistema": s, **{m: float(i % 2) for m in metricas.METRICS}}
+                                       for s in ("a", "b") for i in range(10)])  # fmt: skip
+    table = metricas.intervals(predictions, n_boot=200)
+    assert len(table) == 2 * len(metricas.METRICS)
+    assert ((table["inferior"] <= table["media"]) & (table["media"] <= table["superior"])).all()
+    assert (table["media"] == 0.5).all()
+
+
+def test_search_finds_the_entry_of_the_question_and_the_template_baseline():
+    from pipeline.busca import GlossarySearch, term_of, with_context
+
+    entries = [{"termo": t, "ingles": e, "resposta": f"{t}: ..."} for t, e in [
+        ("LoRA", "low-rank adaptation"), ("quantização", "quantization"), ("quantização dinâmica", "dynamic quantization"),
+        ("tokenização", "tokenization"), ("cache KV", "KV cache")]]  # fmt: skip
+    search = GlossarySearch(entries)
+    assert term_of("O que é o cache KV?") == "cache KV" and term_of("Quem é você?") == "Quem é você?"
+    assert search.top("O que é LoRA?")[0]["termo"] == "LoRA"
+    assert search.top("O que é quantização dinâmica?")[0]["termo"] == "quantização dinâmica"
+    assert search.top("O que é quantização?")[0]["termo"] == "quantização"
+    assert [e["termo"] for e in search.top("O que é cache KV?", k=2)][0] == "cache KV"
+    assert with_context("O que é LoRA?", "LoRA: ...").endswith("LoRA: ...\n\nO que é LoRA?")
+    guess = etapas.template_guess("O que é cache KV?", 1, "Fundamentos de NLP")
+    assert metricas.FORMAT.match(guess) and guess.startswith("cache KV (em inglês, cache KV): .")
+    with pytest.raises(ValueError, match="pelo menos um verbete"):
+        GlossarySearch([])
 
 
 def test_whole_pipeline_with_tiny_settings(fake_course, tmp_path):
@@ -139,13 +186,17 @@ def test_whole_pipeline_with_tiny_settings(fake_course, tmp_path):
     outcomes = pipe.run(verbose=False)
     assert all(o.ran for o in outcomes)
     train = pipe.manifest("treinar")["resumo"]
-    assert train["passos"] == 2 and train["parametros_treinaveis"] > 0
+    assert train["passos"] == 2 and train["parametros_treinaveis"] > 0 and 0 <= train["passo_escolhido"] <= 2
+    losses = etapas.pd.read_csv(pipe.artifacts / "treinar" / "perdas.csv")
+    assert losses["perda_validacao"].notna().sum() == 2  # antes do primeiro passo e no fim
     metrics = etapas.pd.read_csv(pipe.artifacts / "avaliar" / "metricas.csv")
     assert list(metrics["sistema"]) == list(etapas.SYSTEMS) and (metrics["perguntas"] == 2).all()
     assert len(etapas.read_jsonl(pipe.artifacts / "gerar" / "respostas.jsonl")) == 1
     assert not any(o.ran for o in pipe.run(verbose=False))  # nada mudou: nada roda
     csv = publish(pipe, folder=tmp_path / "results")
     assert csv.name == "09-projeto.csv" and "artefato" in csv.read_text(encoding="utf-8")
+    assert {p.name for p in (tmp_path / "results").glob("*.csv")} == {
+        f"09-projeto{s}.csv" for s in ("", "-intervalos", "-predicoes", "-perdas", "-respostas")}
 
 
 def test_each_step_hashes_the_code_it_runs():
@@ -182,6 +233,11 @@ def test_committed_lock_matches_a_fresh_run_of_the_data_steps(tmp_path):
 
     different = [name for name in data_steps if comparable(locked[name]) != comparable(fresh[name])]
     assert not different, f"pipeline.lock desatualizado nas etapas {different}. Rode `make projeto` e versione o pipeline.lock."
+    # a geração da avaliação cabe a resposta de referência mais longa do teste (senão uma resposta perfeita sai cortada)
+    tokenizer = etapas.load_tokenizer(pipe.config["modelo"]["base"])
+    test = etapas.read_jsonl(pipe.artifacts / "dividir" / "test.jsonl")
+    longest = max(len(tokenizer(r["resposta"] + tokenizer.eos_token, add_special_tokens=False)["input_ids"]) for r in test)
+    assert pipe.config["avaliacao"]["max_novos_tokens"] >= longest
 
 
 def test_lock_comparison_catches_a_changed_input(fake_course, tmp_path):

@@ -45,7 +45,15 @@ def build(config: dict | None = None, artifacts: str | Path = ARTIFACTS, base_di
 
 
 def publish(pipeline: Pipeline, folder: Path | None = None) -> Path:
-    """Grava ``results/09-projeto.csv`` a partir das métricas da etapa ``avaliar`` (com o hash dela)."""
+    """Grava em ``results/`` o que a avaliação e o treino mediram, com o hash do artefato de avaliação.
+
+    ``09-projeto.csv`` (médias por sistema), ``09-projeto-intervalos.csv`` (intervalos de 95% por bootstrap
+    das perguntas), ``09-projeto-predicoes.csv`` (cada resposta, com as suas notas) e ``09-projeto-perdas.csv``
+    (a perda de treino e de validação a cada passo) e, se a etapa ``gerar`` rodou, ``09-projeto-respostas.csv``.
+    Devolve o caminho do primeiro.
+    """
+    import json
+
     import pandas as pd
 
     from shared.bench import write_results
@@ -53,13 +61,32 @@ def publish(pipeline: Pipeline, folder: Path | None = None) -> Path:
     manifest = pipeline.manifest("avaliar")
     if manifest is None:
         raise PipelineError("avaliar", "ainda não rodou: não há métricas para publicar", pipeline.artifacts / "avaliar")
-    table = pd.read_csv(pipeline.artifacts / "avaliar" / "metricas.csv")
-    table["artefato"] = manifest["saidas_hash"][:12]
-    description = (
-        "Projeto final: assistente do glossário, teste com termos não vistos; métricas antes e depois do LoRA. "
-        f"Configuração do treino: {manifest['entradas']['etapa:treinar'][:12]}"
+    artifact = manifest["saidas_hash"][:12]
+    trained = pipeline.manifest("treinar")["resumo"]
+    origin = (
+        f"Configuração do treino: {manifest['entradas']['etapa:treinar'][:12]}; "
+        f"{trained['passos']} passos, adaptador do passo {trained['passo_escolhido']} (menor perda de validação)"
     )
-    return write_results(table, RESULTS_NAME, description, folder=folder)
+    folder_kw = {"folder": folder} if folder else {}
+    table = pd.read_csv(pipeline.artifacts / "avaliar" / "metricas.csv").assign(artefato=artifact)
+    csv = write_results(table, RESULTS_NAME, "Projeto final: assistente do glossário, teste com termos não vistos; "
+                        f"média de cada métrica por sistema. {origin}", **folder_kw)  # fmt: skip
+    ci = pd.read_csv(pipeline.artifacts / "avaliar" / "intervalos.csv").assign(artefato=artifact)
+    write_results(ci, f"{RESULTS_NAME}-intervalos", "Projeto final: média e intervalo de 95% (bootstrap das "
+                  f"perguntas de teste) de cada métrica de cada sistema. {origin}", **folder_kw)  # fmt: skip
+    with open(pipeline.artifacts / "avaliar" / "predicoes.jsonl", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    write_results(pd.DataFrame(rows).assign(artefato=artifact), f"{RESULTS_NAME}-predicoes",
+                  f"Projeto final: cada resposta de cada sistema no teste, com as notas. {origin}", **folder_kw)  # fmt: skip
+    losses = pd.read_csv(pipeline.artifacts / "treinar" / "perdas.csv").assign(artefato=artifact)
+    write_results(losses, f"{RESULTS_NAME}-perdas", f"Projeto final: perda de treino a cada passo e de validação "
+                  f"a cada {pipeline.config['treino']['validar_a_cada']} passos. {origin}", **folder_kw)  # fmt: skip
+    if pipeline.manifest("gerar") is not None:
+        with open(pipeline.artifacts / "gerar" / "respostas.jsonl", encoding="utf-8") as f:
+            answers = [json.loads(line) for line in f if line.strip()]
+        write_results(pd.DataFrame(answers), f"{RESULTS_NAME}-respostas",
+                      f"Projeto final: o modelo ajustado respondendo às perguntas de [gerar]. {origin}", **folder_kw)  # fmt: skip
+    return csv
 
 
 __all__ = ["ARTIFACTS", "CONFIG", "LOCK", "STEPS", "PipelineError", "build", "load_config", "publish"]

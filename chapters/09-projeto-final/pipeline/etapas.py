@@ -225,8 +225,8 @@ def tokenize(ctx: Context) -> dict:
     for name in ("train", "validation", "test"):
         rows = read_jsonl(ctx.input("dividir", f"{name}.jsonl"))
         examples = [chat_example(tokenizer, r["pergunta"], r["resposta"]) for r in rows]
-        if name == "train":
-            write_jsonl(ctx.out / "treino_ids.jsonl", examples)
+        if name in ("train", "validation"):
+            write_jsonl(ctx.out / ("treino_ids.jsonl" if name == "train" else "validacao_ids.jsonl"), examples)
         lengths = [len(e["input_ids"]) for e in examples]
         answer = [sum(label != -100 for label in e["labels"]) for e in examples]
         words = sum(len(r["resposta"].split()) for r in rows)
@@ -246,7 +246,8 @@ def tokenize(ctx: Context) -> dict:
 
 
 def train(ctx: Context) -> dict:
-    """Aplica o LoRA da configuração ao modelo base, treina e salva só o adaptador."""
+    """Aplica o LoRA da configuração ao modelo base, treina medindo a perda na validação e salva só o
+    adaptador do passo de menor perda de validação."""
     import torch
     from peft import LoraConfig, get_peft_model
 
@@ -255,8 +256,9 @@ def train(ctx: Context) -> dict:
 
     cfg, lora_cfg = ctx.config["treino"], ctx.config["lora"]
     examples = read_jsonl(ctx.input("tokenizar", "treino_ids.jsonl"))
+    held_out = read_jsonl(ctx.input("tokenizar", "validacao_ids.jsonl"))
     if cfg.get("limite_exemplos"):
-        examples = examples[: cfg["limite_exemplos"]]
+        examples, held_out = examples[: cfg["limite_exemplos"]], held_out[: cfg["limite_exemplos"]]
     torch.manual_seed(cfg["semente"])
     tokenizer, model = load_base(ctx.config["modelo"]["base"])
     config = LoraConfig(task_type="CAUSAL_LM", r=lora_cfg["rank"], lora_alpha=lora_cfg["alpha"],
@@ -264,15 +266,21 @@ def train(ctx: Context) -> dict:
     model = get_peft_model(model, config)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     history = train_lm(model, examples, pad_id=pad_id, epochs=cfg["epocas"], batch_size=cfg["lote"],
-                       learning_rate=cfg["taxa"], seed=cfg["semente"])  # fmt: skip
+                       learning_rate=cfg["taxa"], seed=cfg["semente"], eval_examples=held_out,
+                       eval_every=cfg["validar_a_cada"], keep_best=True)  # fmt: skip
     model.save_pretrained(ctx.out / "adaptador")
     pd.DataFrame(history).to_csv(ctx.out / "perdas.csv", index=False)
     trainable, total = count_parameters(model)
-    first, last = history[0]["perda"], history[-1]["perda"]
-    ctx.log(f"{len(history)} passos; perda {first:.2f} → {last:.2f}")
+    steps = [h for h in history if h["passo"] > 0]
+    first, last = steps[0]["perda"], steps[-1]["perda"]
+    chosen = next(h for h in history if h.get("escolhido"))
+    ctx.log(f"{len(steps)} passos; perda {first:.2f} → {last:.2f}; "
+            f"menor perda de validação {chosen['perda_validacao']:.2f} no passo {chosen['passo']}")  # fmt: skip
     return {
-        "passos": len(history), "exemplos": len(examples), "perda_inicial": round(first, 3),
-        "perda_final": round(last, 3), "parametros_treinaveis": trainable,
+        "passos": len(steps), "exemplos": len(examples), "perda_inicial": round(first, 3),
+        "perda_final": round(last, 3), "passo_escolhido": chosen["passo"],
+        "perda_validacao_inicial": round(history[0]["perda_validacao"], 3),
+        "perda_validacao_escolhida": round(chosen["perda_validacao"], 3), "parametros_treinaveis": trainable,
         "fracao_treinavel": round(trainable / total, 4),
         "adaptador_mb": round(folder_size(ctx.out / "adaptador") / 1e6, 2),
     }  # fmt: skip
@@ -293,40 +301,86 @@ def load_tuned(ctx: Context):
 # 6. avaliar: antes e depois no teste
 
 
-SYSTEMS = ("base", "base + 1 exemplo no prompt", "base + LoRA")
+SYSTEMS = (
+    "molde + capítulo mais comum",
+    "base",
+    "base + 1 exemplo no prompt",
+    "base + LoRA",
+    "base + busca no treino",
+    "base + LoRA + busca no treino",
+    "base + LoRA + definição certa",
+)
+
+
+def template_guess(question: str, chapter: int, title: str) -> str:
+    """A linha de base sem modelo: o molde com o termo da pergunta, o próprio termo como nome em inglês,
+    definição vazia e o capítulo mais comum do treino."""
+    from .busca import term_of
+
+    term = term_of(question)
+    return ANSWER.format(termo=term, ingles=term, definicao=".", capitulo=chapter, titulo=title)
 
 
 def evaluate(ctx: Context) -> dict:
-    """Gera as respostas do teste com o modelo base (com e sem exemplo no prompt) e com o LoRA; mede."""
+    """Responde ao teste com sete sistemas e mede: uma linha de base sem modelo, o modelo base (só a
+    pergunta e com um exemplo), o LoRA, a busca nos verbetes do treino (RAG) com e sem o LoRA, e um oráculo
+    que recebe o verbete certo no prompt (o RAG com uma busca perfeita).
+
+    Os termos do teste não estão no treino, então a busca no treino traz o verbete **vizinho** mais
+    parecido; a mesma busca no glossário inteiro é medida também (quantas vezes acha o verbete certo), sem
+    gerar nada: se ela acha sempre, o oráculo é o RAG com o glossário inteiro como base."""
+    from collections import Counter
+
     from shared.generation import chat_batch
+
+    from .busca import GlossarySearch, with_context
 
     cfg = ctx.config["avaliacao"]
     test = read_jsonl(ctx.input("dividir", "test.jsonl"))
     if cfg.get("limite_exemplos"):
         test = test[: cfg["limite_exemplos"]]
-    shot = read_jsonl(ctx.input("dividir", "train.jsonl"))[0]
+    train_rows = read_jsonl(ctx.input("dividir", "train.jsonl"))
+    everything = train_rows + read_jsonl(ctx.input("dividir", "validation.jsonl")) + read_jsonl(ctx.input("dividir", "test.jsonl"))
+    shot = train_rows[0]
     history = [{"role": "user", "content": shot["pergunta"]}, {"role": "assistant", "content": shot["resposta"]}]
     tokenizer, model = load_tuned(ctx)
+    longest = max(len(tokenizer(r["resposta"] + tokenizer.eos_token, add_special_tokens=False)["input_ids"]) for r in test)
+    if longest > cfg["max_novos_tokens"]:
+        ctx.log(f"atenção: max_novos_tokens = {cfg['max_novos_tokens']} corta a referência mais longa ({longest} tokens)")
     questions = [r["pergunta"] for r in test]
+    train_index = GlossarySearch(train_rows)
+    found = [train_index.top(q)[0] for q in questions]  # o vizinho mais parecido, no treino
+    full_index = GlossarySearch(everything)
+    hits = sum(full_index.top(q)[0]["termo"] == ref["termo"] for q, ref in zip(questions, test))
+    retrieved = [with_context(q, hit["resposta"]) for q, hit in zip(questions, found)]
+    oracle = [with_context(q, ref["resposta"]) for q, ref in zip(questions, test)]
+    chapter, _ = Counter(r["capitulo"] for r in train_rows).most_common(1)[0]
+    title = next(r["titulo"] for r in train_rows if r["capitulo"] == chapter)
     ask = dict(max_new_tokens=cfg["max_novos_tokens"], batch_size=cfg["lote"])
-    answers = {}
+    answers = {"molde + capítulo mais comum": [template_guess(q, chapter, title) for q in questions]}
     with model.disable_adapter():
         answers["base"] = chat_batch(model, tokenizer, questions, **ask)
         if cfg.get("exemplos_no_prompt"):
             answers["base + 1 exemplo no prompt"] = chat_batch(model, tokenizer, questions, history=history, **ask)
     answers["base + LoRA"] = chat_batch(model, tokenizer, questions, **ask)
+    with model.disable_adapter():
+        answers["base + busca no treino"] = chat_batch(model, tokenizer, retrieved, **ask)
+    answers["base + LoRA + busca no treino"] = chat_batch(model, tokenizer, retrieved, **ask)
+    answers["base + LoRA + definição certa"] = chat_batch(model, tokenizer, oracle, **ask)
     rows = [
         {"sistema": system, "termo": ref["termo"], "pergunta": ref["pergunta"], "referencia": ref["resposta"],
-         "resposta": answer, **metricas.score(ref, answer)}
-        for system, outs in answers.items() for ref, answer in zip(test, outs)
+         "resposta": answer, "vizinho_no_treino": hit["termo"], **metricas.score(ref, answer)}
+        for system, outs in answers.items() for ref, answer, hit in zip(test, outs, found)
     ]  # fmt: skip
     write_jsonl(ctx.out / "predicoes.jsonl", rows)
-    table = metricas.summarize(pd.DataFrame(rows))
+    predictions = pd.DataFrame(rows)
+    table = metricas.summarize(predictions)
     table.to_csv(ctx.out / "metricas.csv", index=False)
-    ctx.log(f"{len(test)} perguntas de teste × {len(answers)} sistemas")
-    return {"exemplo_no_prompt": shot["termo"], **{
-        f"rouge_l[{r.sistema}]": r.rouge_l for r in table.itertuples()
-    }}  # fmt: skip
+    metricas.intervals(predictions).to_csv(ctx.out / "intervalos.csv", index=False)
+    ctx.log(f"{len(test)} perguntas de teste × {len(answers)} sistemas; no glossário inteiro, a busca acharia o "
+            f"verbete certo em {hits}")  # fmt: skip
+    return {"exemplo_no_prompt": shot["termo"], "busca_glossario_inteiro_acertos": hits, "tokens_referencia_max": longest,
+            "capitulo_mais_comum": chapter, **{f"rouge_l[{r.sistema}]": r.rouge_l for r in table.itertuples()}}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -349,7 +403,7 @@ STEPS = [
     Step("limpar", clean, "tira o Markdown, normaliza, junta o nome do capítulo, remove repetidos", after=("coletar",)),
     Step("dividir", build_dataset, "pares pergunta → resposta em treino/validação/teste", after=("limpar",), sections=("dados",)),
     Step("tokenizar", tokenize, "ids com perda só na resposta e análise de tamanhos", after=("dividir",), sections=("modelo",)),
-    Step("treinar", train, "LoRA no modelo base; salva só o adaptador", after=("tokenizar",), sections=("modelo", "lora", "treino")),
-    Step("avaliar", evaluate, "antes e depois no teste: ROUGE-L, formato, fatos", after=("dividir", "treinar"), sections=("avaliacao",)),
+    Step("treinar", train, "LoRA no modelo base, perda na validação; salva o melhor adaptador", after=("tokenizar",), sections=("modelo", "lora", "treino")),
+    Step("avaliar", evaluate, "sete sistemas no teste (linha de base, prompts, LoRA, busca): estilo e fatos", after=("dividir", "treinar"), sections=("avaliacao",)),
     Step("gerar", generate, "respostas às perguntas da configuração", after=("treinar",), sections=("gerar",)),
 ]  # fmt: skip

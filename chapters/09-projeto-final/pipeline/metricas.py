@@ -1,11 +1,14 @@
 """Métricas do projeto final: quanto a resposta se parece com a do glossário e se acerta os fatos.
 
-- ``rouge_l``: F1 da maior subsequência comum de palavras com a resposta de referência (pacote
-  ``rouge-score``, com um tokenizador que mantém os acentos);
-- ``formato``: segue o modelo "termo (em inglês, X): definição. Veja o capítulo N (nome).";
-- ``ingles`` e ``capitulo``: acertou o nome em inglês e o capítulo (os fatos, não o estilo);
-- ``palavras_chave``: fração das palavras de conteúdo da definição de referência que aparecem na resposta;
-- ``portugues``: a resposta está em português.
+- ``rouge_l``: F1 da maior subsequência comum de palavras entre a **definição** da resposta e a do
+  glossário (pacote ``rouge-score``, com um tokenizador que mantém os acentos). Só a definição: o molde
+  "termo (em inglês, X): … Veja o capítulo N (nome)." é igual em toda resposta e inflaria a nota;
+- ``formato``: segue o molde acima;
+- ``ingles`` e ``capitulo``: o nome em inglês e o capítulo **nos campos do molde** batem com os do
+  glossário (os fatos, não o estilo; o nome que só aparece repetido da pergunta não conta);
+- ``palavras_chave``: fração das palavras de conteúdo da definição de referência presentes na definição
+  da resposta;
+- ``portugues``: a resposta, sem a pergunta repetida, está em português para um identificador de língua.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from functools import lru_cache
 
 import pandas as pd
 
-from shared.prompts import guess_language, normalize
+from shared.prompts import identify_language, normalize
+from shared.stats import mean_ci
 from shared.text import stopwords_pt
 
-FORMAT = re.compile(r"^(?P<termo>.+?) \(em inglês, (?P<ingles>.+?)\): .+ Veja o capítulo (?P<cap>\d+) \(.+\)\.$", re.S)
+FORMAT = re.compile(
+    r"^(?P<termo>.+?) \(em inglês, (?P<ingles>.+?)\): (?P<definicao>.+) Veja o capítulo (?P<cap>\d+) \(.+\)\.$", re.S
+)
 METRICS = ("rouge_l", "formato", "ingles", "capitulo", "palavras_chave", "portugues")
 
 
@@ -41,6 +47,12 @@ def rouge_l(reference: str, answer: str) -> float:
     return _scorer().score(reference, answer)["rougeL"].fmeasure
 
 
+def definition_of(answer: str) -> str:
+    """A definição de uma resposta no molde do glossário; fora do molde, a resposta inteira."""
+    match = FORMAT.match(answer.strip())
+    return match.group("definicao") if match else answer
+
+
 def keyword_recall(definition: str, answer: str) -> float:
     """Fração das palavras de conteúdo (sem stopwords, sem acento) da definição que aparecem na resposta."""
     stop = stopwords_pt(with_unaccented=True)
@@ -50,16 +62,23 @@ def keyword_recall(definition: str, answer: str) -> float:
     return len(wanted & set(re.findall(r"\w+", normalize(answer)))) / len(wanted)
 
 
+def in_portuguese(answer: str, question: str = "") -> bool:
+    """A resposta está em português? Tira antes cada cópia da pergunta: repetir a pergunta não é responder."""
+    rest = answer.replace(question, " ") if question else answer
+    return bool(re.search(r"\w{3,}", rest)) and identify_language(rest) == "pt"
+
+
 def score(reference: dict, answer: str) -> dict[str, float]:
-    """Todas as métricas de uma resposta, dada a linha de referência (``resposta``, ``ingles``, ``capitulo``…)."""
+    """Todas as métricas de uma resposta, dada a linha de referência (``definicao``, ``ingles``, ``capitulo``…)."""
     match = FORMAT.match(answer.strip())
+    definition = match.group("definicao") if match else answer
     return {
-        "rouge_l": rouge_l(reference["resposta"], answer),
+        "rouge_l": rouge_l(reference["definicao"], definition),
         "formato": float(bool(match)),
-        "ingles": float(normalize(reference["ingles"]) in normalize(answer)),
+        "ingles": float(bool(match) and normalize(match.group("ingles")).strip() == normalize(reference["ingles"]).strip()),
         "capitulo": float(bool(match) and int(match.group("cap")) == int(reference["capitulo"])),
-        "palavras_chave": keyword_recall(reference["definicao"], answer),
-        "portugues": float(guess_language(answer) == "pt"),
+        "palavras_chave": keyword_recall(reference["definicao"], definition),
+        "portugues": float(in_portuguese(answer, reference.get("pergunta", ""))),
     }
 
 
@@ -69,3 +88,13 @@ def summarize(predictions: pd.DataFrame) -> pd.DataFrame:
     table = predictions.groupby("sistema", sort=False)[list(METRICS)].mean().reindex(order).reset_index()
     table.insert(1, "perguntas", predictions.groupby("sistema", sort=False).size().reindex(order).to_numpy())
     return table.round(3)
+
+
+def intervals(predictions: pd.DataFrame, n_boot: int = 2000, seed: int = 2026) -> pd.DataFrame:
+    """Média e intervalo de 95% (bootstrap das perguntas) de cada métrica de cada sistema, uma linha por par."""
+    rows = []
+    for system, group in predictions.groupby("sistema", sort=False):
+        for metric in METRICS:
+            mean, low, high = mean_ci(group[metric].to_numpy(), n_boot=n_boot, seed=seed)
+            rows.append({"sistema": system, "metrica": metric, "media": mean, "inferior": low, "superior": high})
+    return pd.DataFrame(rows).round(3)
