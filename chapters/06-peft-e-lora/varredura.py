@@ -4,7 +4,7 @@ Cada variante escolhe a taxa de aprendizado na validação (grade pequena, prime
 sementes na taxa escolhida, para cedo pelo F1 de validação e é comparada com o fine-tuning completo nas
 mesmas avaliações de teste (bootstrap pareado). Detalhes em ``shared/sweep.py``.
 
-Uso (na raiz do repositório; leva cerca de uma hora em 2 núcleos de CPU, o Gemma a maior parte):
+Uso (na raiz do repositório; levou 96 minutos em 2 núcleos de CPU, o Gemma a maior parte):
 
     .venv/bin/python chapters/06-peft-e-lora/varredura.py                 # tudo
     .venv/bin/python chapters/06-peft-e-lora/varredura.py --so "LoRA r=8" # refaz uma variante e junta às outras
@@ -35,7 +35,7 @@ ALPHA = 16  # fixo para todos os postos, como em Hu et al. (2021): a escala α/r
 LORA_RATES = (1e-3, 2e-3, 4e-3)
 
 VARIANTS = [
-    Variant("completo", "completo", (5e-5, 1e-4, 2e-4)),  # 2e-4: a taxa do capítulo 5
+    Variant("completo", "completo", (5e-5, 1e-4, 2e-4)),  # a grade em volta de 1e-4, a taxa que o capítulo 5 usa
     Variant("LoRA r=2", "lora", LORA_RATES, rank=2, alpha=ALPHA, targets=MINILM_ATTENTION),
     Variant("LoRA r=8", "lora", LORA_RATES, rank=8, alpha=ALPHA, targets=MINILM_ATTENTION),
     Variant("LoRA r=32", "lora", LORA_RATES, rank=32, alpha=ALPHA, targets=MINILM_ATTENTION),
@@ -44,7 +44,7 @@ VARIANTS = [
     # Sensibilidade, escolhida depois de ver a validação: na taxa que a 1ª semente escolheu (4e-3), duas das
     # três sementes do "LoRA r=8 (todas)" caíram na classe majoritária; aqui, a taxa vizinha, 2e-3, fixa.
     Variant("LoRA r=8 (todas), 2e-3", "lora", (2e-3,), rank=8, alpha=ALPHA, targets=MINILM_ALL_LINEAR),
-    # o Gemma custa ~5× o MiniLM completo por passo: duas épocas no máximo e duas taxas
+    # o Gemma custa ~3,6× o MiniLM completo por passo: duas épocas no máximo e duas taxas
     Variant("Gemma 3 LoRA r=8 (todas)", "lora", (2e-4, 1e-3), rank=8, alpha=ALPHA, targets=GEMMA_ALL_LINEAR,
             model=GEMMA, epochs=2),
 ]
