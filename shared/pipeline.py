@@ -210,8 +210,9 @@ class Step:
     """Uma etapa: função que escreve em ``ctx.out`` e devolve um resumo (dicionário) ou ``None``.
 
     ``sources`` são chaves da configuração cujo valor é um arquivo cru ou uma lista deles (por exemplo
-    ``"dados.fontes"``); ``after`` são as etapas cujos artefatos ela lê; ``sections`` são as seções da
-    configuração que mudam o seu resultado.
+    ``"dados.fontes"``); ``optional_sources``, chaves que uma configuração pode não ter (uma etapa que lê
+    formatos diferentes de dados crus): as que existem entram no hash como as outras. ``after`` são as
+    etapas cujos artefatos ela lê; ``sections`` são as seções da configuração que mudam o seu resultado.
     """
 
     name: str
@@ -220,6 +221,7 @@ class Step:
     after: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
+    optional_sources: tuple[str, ...] = ()
 
 
 @dataclass
@@ -231,6 +233,14 @@ class Outcome:
     reason: str
     seconds: float
     summary: dict = field(default_factory=dict)
+
+
+def _has(config: dict, dotted: str) -> bool:
+    try:
+        _lookup(config, dotted)
+    except (KeyError, TypeError):
+        return False
+    return True
 
 
 def _lookup(config: dict, dotted: str):
@@ -264,7 +274,8 @@ class Pipeline:
 
     def _inputs(self, step: Step) -> dict[str, str]:
         hashes = code_hashes(step.run, self.code_roots)  # mudar o código que a etapa roda também a refaz
-        for key in step.sources:
+        present = [key for key in step.optional_sources if _has(self.config, key)]
+        for key in (*step.sources, *present):
             files = _lookup(self.config, key)
             for relative in [files] if isinstance(files, str) else files:
                 path = self.base_dir / relative

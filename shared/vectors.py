@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+
 from shared.models import get_spec, load_sentence_encoder
 from shared.paths import cache_dir
 
 
-def sentence_vectors(texts, name: str = "multilingual-e5-small", kind: str = "query") -> "np.ndarray":
+def sentence_vectors(texts, name: str = "multilingual-e5-small", kind: str = "query") -> np.ndarray:
     """Vetores do codificador de frases ``name`` para ``texts``, guardados no cache do curso.
 
     Codificar mil avaliações com o e5 leva dezenas de segundos em 2 núcleos; a segunda vez lê o arquivo.

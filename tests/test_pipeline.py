@@ -72,6 +72,21 @@ def test_changed_raw_file_reruns_everything_after_it(setup):
     assert CALLS == ["maiusculas", "contar"]
 
 
+def test_optional_sources_are_hashed_when_the_config_has_them(tmp_path):
+    (tmp_path / "cru.txt").write_text("um dois", encoding="utf-8")
+    (tmp_path / "extra.txt").write_text("a", encoding="utf-8")
+    steps = [Step("maiusculas", _upper, "x", sources=("dados.arquivo",), optional_sources=("dados.extra", "dados.outro"))]
+    with_extra = Pipeline(steps, {"dados": {"arquivo": "cru.txt", "extra": "extra.txt"}}, tmp_path / "a", tmp_path)
+    without = Pipeline(steps, {"dados": {"arquivo": "cru.txt"}}, tmp_path / "b", tmp_path)
+    with_extra.run(verbose=False)
+    without.run(verbose=False)
+    assert "arquivo:extra.txt" in with_extra.manifest("maiusculas")["entradas"]
+    assert "arquivo:extra.txt" not in without.manifest("maiusculas")["entradas"]
+    (tmp_path / "extra.txt").write_text("b", encoding="utf-8")  # só quem lê o arquivo fica desatualizado
+    assert with_extra.state("maiusculas") == (False, "entradas mudaram")
+    assert without.state("maiusculas")[0]
+
+
 def test_config_change_reruns_only_the_steps_that_use_it(setup):
     pipe, _ = setup
     pipe.run(verbose=False)

@@ -148,6 +148,15 @@ def test_metrics_do_not_reward_echoes_or_the_template():
     assert metricas.score(ref, "ajuste (em inglês, fine-tuning completo): x. Veja o capítulo 5 (F).")["ingles"] == 0.0
 
 
+def test_free_metrics_for_question_answer_pairs():
+    ref = {"pergunta": "Como eu rodo os testes?", "resposta": "Rode make test na raiz do repositório."}
+    assert metricas.score_free(ref, ref["resposta"]) == {"rouge_l": 1.0, "palavras_chave": 1.0, "portugues": 1.0}
+    echo = metricas.score_free(ref, "Como eu rodo os testes? Como eu rodo os testes?")
+    assert echo["portugues"] == 0.0 and echo["palavras_chave"] == 0.0
+    near = metricas.score_free(ref, "Rode make lab na raiz.")
+    assert 0 < near["rouge_l"] < 1 and near["palavras_chave"] < 1
+
+
 def test_interval_table_has_one_row_per_system_and_metric():
     predictions = etapas.pd.DataFrame([{"sistema": s, **{m: float(i % 2) for m in metricas.METRICS}}
                                        for s in ("a", "b") for i in range(10)])  # fmt: skip
@@ -217,9 +226,9 @@ def test_committed_lock_matches_a_fresh_run_of_the_data_steps(tmp_path):
 
     Se falhar, alguém mudou o GLOSSARY.md, o README, o config.toml ou o código de uma etapa sem rodar o
     pipeline de novo: rode `make projeto` e versione o `pipeline.lock` que ele reescreve."""
-    from pipeline import LOCK
-
     import json
+
+    from pipeline import LOCK
 
     data_steps = ["coletar", "limpar", "dividir", "tokenizar"]
     pipe = build(load_config(), tmp_path / "artefatos")
@@ -255,3 +264,70 @@ def test_lock_comparison_catches_a_changed_input(fake_course, tmp_path):
         pipe.compare_lock(tmp_path / "ruim.lock")
     with pytest.raises(PipelineError, match="não encontrado"):
         pipe.compare_lock(tmp_path / "nao-existe.lock")
+
+
+def test_pairs_csv_parser_reports_missing_columns_and_empty_files():
+    rows = etapas.parse_pairs('pergunta,resposta\nOi?,"Olá, tudo bem."\n"Duas\nlinhas?",Sim.\n', "x.csv")
+    assert [r["pergunta"] for r in rows] == ["Oi?", "Duas\nlinhas?"] and rows[0]["resposta"] == "Olá, tudo bem."
+    assert rows[1]["linha"] == 4  # a última linha do registro de duas linhas
+    with pytest.raises(PipelineError, match="faltam: resposta"):
+        etapas.parse_pairs("pergunta,answer\nOi?,Olá\n", "x.csv")
+    with pytest.raises(PipelineError, match="nenhum par"):
+        etapas.parse_pairs("pergunta,resposta\n", "x.csv")
+    with pytest.raises(PipelineError, match="dados.formato"):
+        etapas.data_format({"dados": {"formato": "csv"}})
+
+
+def test_template_runs_end_to_end_through_the_cli(tmp_path, capsys):
+    """O modelo de `modelo/` (config + CSV de pares) roda pela mesma linha de comando, em tamanho mínimo."""
+    import re
+
+    from pipeline import HERE
+
+    template = (HERE.parent / "modelo" / "config.toml").read_text(encoding="utf-8")
+    tiny = re.sub(r"(?m)^limite_exemplos = \d+", "limite_exemplos = 4", template)
+    tiny = re.sub(r"(?m)^max_novos_tokens = \d+", "max_novos_tokens = 4", tiny)
+    tiny = re.sub(r"(?m)^epocas = \d+", "epocas = 1", tiny)
+    assert tiny.count("= 4") >= 4
+    config = tmp_path / "config.toml"
+    config.write_text(tiny, encoding="utf-8")
+    artifacts = tmp_path / "artefatos"
+    results_before = {p.name: p.read_bytes() for p in (repo_root() / "results").glob("09-projeto*.csv")}
+    assert main(["--config", str(config), "--artefatos", str(artifacts)]) == 0
+    out = capsys.readouterr().out
+    assert "métricas:" in out and "resultados:" not in out  # outra configuração não publica em results/
+    assert {p.name: p.read_bytes() for p in (repo_root() / "results").glob("09-projeto*.csv")} == results_before
+    pipe = build(load_config(config), artifacts)
+    assert pipe.manifest("coletar")["resumo"]["pares"] == 36
+    assert "arquivo:chapters/09-projeto-final/modelo/perguntas.csv" in pipe.manifest("coletar")["entradas"]
+    metrics = etapas.pd.read_csv(artifacts / "avaliar" / "metricas.csv")
+    assert list(metrics["sistema"]) == list(etapas.PAIR_SYSTEMS)
+    assert list(metrics.columns) == ["sistema", "perguntas", *metricas.FREE_METRICS]
+    # a linha de base sem modelo devolve respostas do treino, que nunca são a do teste
+    predictions = etapas.read_jsonl(artifacts / "avaliar" / "predicoes.jsonl")
+    nearest = [p for p in predictions if p["sistema"] == etapas.PAIR_SYSTEMS[0]]
+    assert all(p["resposta"] != p["referencia"] for p in nearest)
+    assert main(["--config", str(config), "--artefatos", str(artifacts), "--estado"]) == 0
+    assert "treinar: em dia" in capsys.readouterr().out
+
+
+def test_a_base_model_without_chat_template_gets_the_plain_one():
+    """O Gemma 3 270M base não traz chat template: o pipeline usa o molde simples "Pergunta:/Resposta:"."""
+    from shared import models
+    from shared.lora import chat_example
+
+    tokenizer = models.load_tokenizer("gemma3-270m")
+    assert not tokenizer.chat_template
+    etapas.with_chat_template(tokenizer)
+    text = tokenizer.apply_chat_template([{"role": "user", "content": "O que é LoRA?"}], add_generation_prompt=True, tokenize=False)
+    assert text == "<bos>Pergunta: O que é LoRA?\nResposta:\n"
+    example = chat_example(tokenizer, "O que é LoRA?", "Ajuste de baixo posto.")
+    answer = [t for t, label in zip(example["input_ids"], example["labels"]) if label != -100]
+    assert tokenizer.decode(answer) == "Ajuste de baixo posto." + tokenizer.eos_token
+    # um tokenizador com molde próprio fica como está
+    smol = etapas.load_tokenizer("smollm2-135m-instruct")
+    assert "<|im_start|>" in smol.chat_template
+    config = load_config(etapas_config := repo_root() / "chapters" / "09-projeto-final" / "pipeline" / "config-gemma.toml")
+    assert config["modelo"]["base"] == "gemma3-270m" and config["resultados"]["nome"] == "09-projeto-gemma"
+    assert {k: v for k, v in config.items() if k not in ("modelo", "resultados")} == {
+        k: v for k, v in load_config().items() if k != "modelo"}, f"{etapas_config.name} deveria mudar só o modelo base"

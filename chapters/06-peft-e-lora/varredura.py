@@ -28,8 +28,17 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from shared import bench, data, env  # noqa: E402
-from shared.sweep import (GEMMA, GEMMA_ALL_LINEAR, MINILM_ALL_LINEAR, MINILM_ATTENTION, SweepConfig,  # noqa: E402
-                          Variant, run_sweep, summarize, variant_costs)  # fmt: skip
+from shared.sweep import (  # noqa: E402
+    GEMMA,
+    GEMMA_ALL_LINEAR,
+    MINILM_ALL_LINEAR,
+    MINILM_ATTENTION,
+    SweepConfig,
+    Variant,  # fmt: skip
+    run_sweep,
+    summarize,
+    variant_costs,
+)
 
 ALPHA = 16  # fixo para todos os postos, como em Hu et al. (2021): a escala α/r diminui quando r cresce
 LORA_RATES = (1e-3, 2e-3, 4e-3)

@@ -44,7 +44,7 @@ def build(config: dict | None = None, artifacts: str | Path = ARTIFACTS, base_di
     return Pipeline(STEPS, config if config is not None else load_config(), artifacts, base_dir or repo_root())
 
 
-def publish(pipeline: Pipeline, folder: Path | None = None) -> Path:
+def publish(pipeline: Pipeline, folder: Path | None = None, name: str = RESULTS_NAME) -> Path:
     """Grava em ``results/`` o que a avaliação e o treino mediram, com o hash do artefato de avaliação.
 
     ``09-projeto.csv`` (médias por sistema), ``09-projeto-intervalos.csv`` (intervalos de 95% por bootstrap
@@ -69,22 +69,22 @@ def publish(pipeline: Pipeline, folder: Path | None = None) -> Path:
     )
     folder_kw = {"folder": folder} if folder else {}
     table = pd.read_csv(pipeline.artifacts / "avaliar" / "metricas.csv").assign(artefato=artifact)
-    csv = write_results(table, RESULTS_NAME, "Projeto final: assistente do glossário, teste com termos não vistos; "
-                        f"média de cada métrica por sistema. {origin}", **folder_kw)  # fmt: skip
+    csv = write_results(table, name, f"Projeto final ({pipeline.config['modelo']['base']}): assistente do glossário, teste com termos não "
+                        f"vistos; média de cada métrica por sistema. {origin}", **folder_kw)  # fmt: skip
     ci = pd.read_csv(pipeline.artifacts / "avaliar" / "intervalos.csv").assign(artefato=artifact)
-    write_results(ci, f"{RESULTS_NAME}-intervalos", "Projeto final: média e intervalo de 95% (bootstrap das "
+    write_results(ci, f"{name}-intervalos", "Projeto final: média e intervalo de 95% (bootstrap das "
                   f"perguntas de teste) de cada métrica de cada sistema. {origin}", **folder_kw)  # fmt: skip
     with open(pipeline.artifacts / "avaliar" / "predicoes.jsonl", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
-    write_results(pd.DataFrame(rows).assign(artefato=artifact), f"{RESULTS_NAME}-predicoes",
+    write_results(pd.DataFrame(rows).assign(artefato=artifact), f"{name}-predicoes",
                   f"Projeto final: cada resposta de cada sistema no teste, com as notas. {origin}", **folder_kw)  # fmt: skip
     losses = pd.read_csv(pipeline.artifacts / "treinar" / "perdas.csv").assign(artefato=artifact)
-    write_results(losses, f"{RESULTS_NAME}-perdas", f"Projeto final: perda de treino a cada passo e de validação "
+    write_results(losses, f"{name}-perdas", f"Projeto final: perda de treino a cada passo e de validação "
                   f"a cada {pipeline.config['treino']['validar_a_cada']} passos. {origin}", **folder_kw)  # fmt: skip
     if pipeline.manifest("gerar") is not None:
         with open(pipeline.artifacts / "gerar" / "respostas.jsonl", encoding="utf-8") as f:
             answers = [json.loads(line) for line in f if line.strip()]
-        write_results(pd.DataFrame(answers), f"{RESULTS_NAME}-respostas",
+        write_results(pd.DataFrame(answers), f"{name}-respostas",
                       f"Projeto final: o modelo ajustado respondendo às perguntas de [gerar]. {origin}", **folder_kw)  # fmt: skip
     return csv
 

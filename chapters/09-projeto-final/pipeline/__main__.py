@@ -7,7 +7,7 @@ import sys
 
 from shared.pipeline import PipelineError
 
-from . import ARTIFACTS, CONFIG, LOCK, build, load_config, publish
+from . import ARTIFACTS, CONFIG, LOCK, RESULTS_NAME, build, load_config, publish
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,8 +36,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{name:>10}: {error}")
             return 0
         pipeline.run(args.etapas or None, force=args.forcar)
-        if pipeline.manifest("avaliar") is not None:
-            print(f"resultados: {publish(pipeline)}")
+        published = RESULTS_NAME if args.config == str(CONFIG) else pipeline.config.get("resultados", {}).get("nome")
+        if pipeline.manifest("avaliar") is not None and published:
+            # results/ é das rodadas do curso (a padrão e as que declaram [resultados] nome); as outras ficam nos artefatos
+            print(f"resultados: {publish(pipeline, name=published)}")
+        elif pipeline.manifest("avaliar") is not None:
+            print(f"métricas: {pipeline.artifacts / 'avaliar' / 'metricas.csv'}")
         if not args.etapas and args.config == str(CONFIG):  # só a rodada completa com a configuração versionada
             print(f"trava: {pipeline.write_lock(args.trava)}")
     except PipelineError as error:

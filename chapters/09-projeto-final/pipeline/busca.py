@@ -22,16 +22,16 @@ def term_of(question: str) -> str:
 
 
 class GlossarySearch:
-    """Índice dos verbetes; :meth:`top` devolve os ``k`` mais parecidos com uma pergunta."""
+    """Índice dos verbetes (pelos campos ``fields``); :meth:`top` devolve os ``k`` mais parecidos com uma pergunta."""
 
-    def __init__(self, entries: list[dict]):
+    def __init__(self, entries: list[dict], fields: tuple[str, ...] = ("termo", "ingles")):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         if not entries:
             raise ValueError("O índice da busca precisa de pelo menos um verbete.")
         self.entries = entries
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
-        self.matrix = self.vectorizer.fit_transform([normalize(f"{e['termo']} {e['ingles']}") for e in entries])
+        self.matrix = self.vectorizer.fit_transform([normalize(" ".join(e[f] for f in fields)) for e in entries])
 
     def top(self, question: str, k: int = 1) -> list[dict]:
         """Os ``k`` verbetes de maior similaridade de cosseno com o termo da pergunta, do mais parecido ao menos."""

@@ -103,9 +103,49 @@ def parse_chapters(text: str, source: str) -> list[dict]:
     return rows
 
 
+def parse_pairs(text: str, source: str) -> list[dict]:
+    """Linhas de um CSV com as colunas ``pergunta`` e ``resposta`` (o formato do modelo em ``modelo/``).
+
+    Sem uma das colunas, ou sem nenhuma linha, é erro que diz o arquivo; cada par guarda a linha de onde veio.
+    """
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("pergunta", "resposta") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise PipelineError(
+            "coletar", f"o CSV precisa das colunas 'pergunta' e 'resposta' no cabeçalho; faltam: {', '.join(missing)}",
+            source,
+        )  # fmt: skip
+    rows = [{"fonte": source, "linha": reader.line_num, "pergunta": row["pergunta"] or "", "resposta": row["resposta"] or ""}
+            for row in reader]  # fmt: skip
+    if not rows:
+        raise PipelineError("coletar", "o CSV não tem nenhum par pergunta/resposta", source)
+    return rows
+
+
+def data_format(config: dict) -> str:
+    """``"glossario"`` (o glossário do curso, o padrão) ou ``"perguntas"`` (um CSV de pares, seção [dados])."""
+    chosen = config["dados"].get("formato", "glossario")
+    if chosen not in ("glossario", "perguntas"):
+        raise PipelineError("config", f"dados.formato deve ser 'glossario' ou 'perguntas', não '{chosen}'")
+    return chosen
+
+
 def collect(ctx: Context) -> dict:
-    """Lê o glossário e a tabela de capítulos e grava as linhas cruas, com fonte e número da linha."""
+    """Lê os dados crus e grava as linhas, com fonte e número da linha: o glossário e a tabela de capítulos
+    (formato ``glossario``) ou um CSV de pares pergunta/resposta (formato ``perguntas``)."""
     cfg = ctx.config["dados"]
+    needed = ("arquivo",) if data_format(ctx.config) == "perguntas" else ("glossario", "capitulos")
+    for key in needed:
+        if key not in cfg:
+            raise PipelineError("coletar", f"falta a chave dados.{key} na configuração (formato '{data_format(ctx.config)}')")
+    if data_format(ctx.config) == "perguntas":
+        pairs = parse_pairs(ctx.source(cfg["arquivo"]).read_text(encoding="utf-8"), cfg["arquivo"])
+        write_jsonl(ctx.out / "pares.jsonl", pairs)
+        ctx.log(f"{len(pairs)} pares lidos")
+        return {"pares": len(pairs)}
     glossary = parse_glossary(ctx.source(cfg["glossario"]).read_text(encoding="utf-8"), cfg["glossario"])
     chapters = parse_chapters(ctx.source(cfg["capitulos"]).read_text(encoding="utf-8"), cfg["capitulos"])
     write_jsonl(ctx.out / "glossario.jsonl", glossary)
@@ -132,8 +172,30 @@ def term_key(term: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", folded).strip()
 
 
+def clean_pairs(ctx: Context) -> dict:
+    """Limpa cada par pergunta/resposta; descarta (e registra) os vazios e as perguntas repetidas."""
+    kept, seen, dropped = [], set(), []
+    for row in read_jsonl(ctx.input("coletar", "pares.jsonl")):
+        item = {"pergunta": plain(row["pergunta"]), "resposta": plain(row["resposta"])}
+        key = term_key(item["pergunta"])
+        if not (item["pergunta"] and item["resposta"]):
+            dropped.append(f"linha {row['linha']}: campo vazio")
+        elif key in seen:
+            dropped.append(f"linha {row['linha']}: pergunta repetida")
+        else:
+            seen.add(key)
+            kept.append(item)
+    write_jsonl(ctx.out / "termos.jsonl", kept)
+    for reason in dropped:
+        ctx.log(f"descartado: {reason}")
+    ctx.log(f"{len(kept)} pares limpos")
+    return {"saida": len(kept), "descartados": len(dropped)}
+
+
 def clean(ctx: Context) -> dict:
     """Limpa cada termo; descarta (e registra) os vazios e os repetidos."""
+    if (ctx.artifacts / "coletar" / "pares.jsonl").is_file():
+        return clean_pairs(ctx)
     raw = read_jsonl(ctx.input("coletar", "glossario.jsonl"))
     titles = {int(c["numero"]): plain(c["titulo"]) for c in read_jsonl(ctx.input("coletar", "capitulos.jsonl"))}
     kept, seen, dropped = [], set(), []
@@ -167,7 +229,11 @@ def split_of(term: str, salt: str, test: float, validation: float) -> str:
 
 
 def to_pair(item: dict) -> dict:
-    """Um termo limpo vira um exemplo de instrução: a pergunta do usuário e a resposta no estilo do glossário."""
+    """Um termo limpo vira um exemplo de instrução: a pergunta do usuário e a resposta no estilo do glossário.
+
+    Um par que já vem com pergunta e resposta (formato ``perguntas``) passa como está."""
+    if "pergunta" in item:
+        return dict(item)
     return {"pergunta": QUESTION.format(**item), "resposta": ANSWER.format(**item), **item}
 
 
@@ -177,7 +243,8 @@ def build_dataset(ctx: Context) -> dict:
     items = read_jsonl(ctx.input("limpar", "termos.jsonl"))
     splits = {"train": [], "validation": [], "test": []}
     for item in items:
-        splits[split_of(item["termo"], cfg["sal_divisao"], cfg["fracao_teste"], cfg["fracao_validacao"])].append(
+        key = item.get("termo") or item["pergunta"]
+        splits[split_of(key, cfg["sal_divisao"], cfg["fracao_teste"], cfg["fracao_validacao"])].append(
             to_pair(item)
         )
     for name, rows in splits.items():
@@ -192,17 +259,37 @@ def build_dataset(ctx: Context) -> dict:
 # 4. tokenizar: ids e máscara da perda, com uma análise dos tamanhos
 
 
+PLAIN_CHAT = (
+    "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}{{ m['content'] }}\n\n"
+    "{% elif m['role'] == 'user' %}Pergunta: {{ m['content'] }}\n{% else %}Resposta:\n{{ m['content'] }}\n\n{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}Resposta:\n{% endif %}"
+)
+
+
+def with_chat_template(tokenizer):
+    """O tokenizador, com um molde de conversa simples se ele não tiver um.
+
+    Um modelo **base** (o Gemma 3 270M do curso) não traz *chat template*: não foi treinado para conversar.
+    O molde ``PLAIN_CHAT`` ("Pergunta: …" / "Resposta:") deixa as mesmas etapas montarem os exemplos e os
+    prompts; o LoRA ensina o modelo a responder depois de "Resposta:" e a parar no fim do texto.
+    """
+    if not getattr(tokenizer, "chat_template", None):
+        tokenizer.chat_template = PLAIN_CHAT
+    return tokenizer
+
+
 def load_base(name: str):
     """(tokenizer, modelo) base: um nome do registro do curso (CPU, offline) ou um id do Hub (GPU)."""
     from shared import models
 
     if name in models.REGISTRY:
-        return models.load_causal_lm(name)
+        tokenizer, model = models.load_causal_lm(name)
+        return with_chat_template(tokenizer), model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(name)
     model = AutoModelForCausalLM.from_pretrained(name, dtype="auto", device_map="auto")
-    return tokenizer, model
+    return with_chat_template(tokenizer), model
 
 
 def load_tokenizer(name: str):
@@ -210,10 +297,10 @@ def load_tokenizer(name: str):
     from shared import models
 
     if name in models.REGISTRY:
-        return models.load_tokenizer(name)
+        return with_chat_template(models.load_tokenizer(name))
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(name)
+    return with_chat_template(AutoTokenizer.from_pretrained(name))
 
 
 def tokenize(ctx: Context) -> dict:
@@ -267,7 +354,8 @@ def train(ctx: Context) -> dict:
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     history = train_lm(model, examples, pad_id=pad_id, epochs=cfg["epocas"], batch_size=cfg["lote"],
                        learning_rate=cfg["taxa"], seed=cfg["semente"], eval_examples=held_out,
-                       eval_every=cfg["validar_a_cada"], keep_best=True)  # fmt: skip
+                       eval_every=cfg["validar_a_cada"], keep_best=True,
+                       logits_only_on_labels=True)  # a mesma perda; a camada de saída só onde há rótulo  # fmt: skip
     model.save_pretrained(ctx.out / "adaptador")
     pd.DataFrame(history).to_csv(ctx.out / "perdas.csv", index=False)
     trainable, total = count_parameters(model)
@@ -336,6 +424,8 @@ def evaluate(ctx: Context) -> dict:
     from .busca import GlossarySearch, with_context
 
     cfg = ctx.config["avaliacao"]
+    if data_format(ctx.config) == "perguntas":
+        return evaluate_pairs(ctx)
     test = read_jsonl(ctx.input("dividir", "test.jsonl"))
     if cfg.get("limite_exemplos"):
         test = test[: cfg["limite_exemplos"]]
@@ -383,6 +473,45 @@ def evaluate(ctx: Context) -> dict:
             "capitulo_mais_comum": chapter, **{f"rouge_l[{r.sistema}]": r.rouge_l for r in table.itertuples()}}  # fmt: skip
 
 
+PAIR_SYSTEMS = ("resposta da pergunta mais parecida do treino", "base", "base + 1 exemplo no prompt", "base + LoRA")
+
+
+def evaluate_pairs(ctx: Context) -> dict:
+    """A avaliação do formato ``perguntas``: uma linha de base sem modelo (a resposta de treino da pergunta
+    mais parecida), o modelo base com e sem um exemplo no prompt e o LoRA; ROUGE-L, palavras-chave e língua
+    contra a resposta de referência (:func:`metricas.score_free`)."""
+    from shared.generation import chat_batch
+
+    from .busca import GlossarySearch
+
+    cfg = ctx.config["avaliacao"]
+    test = read_jsonl(ctx.input("dividir", "test.jsonl"))
+    if cfg.get("limite_exemplos"):
+        test = test[: cfg["limite_exemplos"]]
+    train_rows = read_jsonl(ctx.input("dividir", "train.jsonl"))
+    shot = train_rows[0]
+    history = [{"role": "user", "content": shot["pergunta"]}, {"role": "assistant", "content": shot["resposta"]}]
+    tokenizer, model = load_tuned(ctx)
+    questions = [r["pergunta"] for r in test]
+    nearest = GlossarySearch(train_rows, fields=("pergunta",))
+    ask = dict(max_new_tokens=cfg["max_novos_tokens"], batch_size=cfg["lote"])
+    answers = {PAIR_SYSTEMS[0]: [nearest.top(q)[0]["resposta"] for q in questions]}
+    with model.disable_adapter():
+        answers["base"] = chat_batch(model, tokenizer, questions, **ask)
+        answers["base + 1 exemplo no prompt"] = chat_batch(model, tokenizer, questions, history=history, **ask)
+    answers["base + LoRA"] = chat_batch(model, tokenizer, questions, **ask)
+    rows = [{"sistema": system, "pergunta": ref["pergunta"], "referencia": ref["resposta"], "resposta": answer,
+             **metricas.score_free(ref, answer)}
+            for system, outs in answers.items() for ref, answer in zip(test, outs)]  # fmt: skip
+    write_jsonl(ctx.out / "predicoes.jsonl", rows)
+    predictions = pd.DataFrame(rows)
+    table = metricas.summarize(predictions, metricas.FREE_METRICS)
+    table.to_csv(ctx.out / "metricas.csv", index=False)
+    metricas.intervals(predictions, metrics=metricas.FREE_METRICS).to_csv(ctx.out / "intervalos.csv", index=False)
+    ctx.log(f"{len(test)} perguntas de teste × {len(answers)} sistemas")
+    return {f"rouge_l[{r.sistema}]": r.rouge_l for r in table.itertuples()}
+
+
 # ---------------------------------------------------------------------------------------------------
 # 7. gerar: o assistente respondendo às perguntas da configuração
 
@@ -399,7 +528,8 @@ def generate(ctx: Context) -> dict:
 
 
 STEPS = [
-    Step("coletar", collect, "lê GLOSSARY.md e a tabela de capítulos do README", sources=("dados.glossario", "dados.capitulos")),
+    Step("coletar", collect, "lê GLOSSARY.md e a tabela de capítulos do README (ou um CSV de pares)",
+         optional_sources=("dados.glossario", "dados.capitulos", "dados.arquivo")),
     Step("limpar", clean, "tira o Markdown, normaliza, junta o nome do capítulo, remove repetidos", after=("coletar",)),
     Step("dividir", build_dataset, "pares pergunta → resposta em treino/validação/teste", after=("limpar",), sections=("dados",)),
     Step("tokenizar", tokenize, "ids com perda só na resposta e análise de tamanhos", after=("dividir",), sections=("modelo",)),

@@ -9,6 +9,9 @@
 - ``palavras_chave``: fração das palavras de conteúdo da definição de referência presentes na definição
   da resposta;
 - ``portugues``: a resposta, sem a pergunta repetida, está em português para um identificador de língua.
+
+Para um CSV de pares quaisquer (formato ``perguntas``), :func:`score_free` mede só o que não depende do
+molde: ROUGE-L e palavras-chave contra a resposta inteira, e a língua.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ FORMAT = re.compile(
     r"^(?P<termo>.+?) \(em inglês, (?P<ingles>.+?)\): (?P<definicao>.+) Veja o capítulo (?P<cap>\d+) \(.+\)\.$", re.S
 )
 METRICS = ("rouge_l", "formato", "ingles", "capitulo", "palavras_chave", "portugues")
+FREE_METRICS = ("rouge_l", "palavras_chave", "portugues")  # para pares pergunta/resposta quaisquer (modelo/)
 
 
 class _Words:
@@ -82,19 +86,30 @@ def score(reference: dict, answer: str) -> dict[str, float]:
     }
 
 
-def summarize(predictions: pd.DataFrame) -> pd.DataFrame:
+def score_free(reference: dict, answer: str) -> dict[str, float]:
+    """As métricas que não dependem do molde do glossário: ROUGE-L e palavras-chave contra a resposta de
+    referência inteira, e a língua. São as do formato ``perguntas`` (um CSV de pares quaisquer)."""
+    return {
+        "rouge_l": rouge_l(reference["resposta"], answer),
+        "palavras_chave": keyword_recall(reference["resposta"], answer),
+        "portugues": float(in_portuguese(answer, reference.get("pergunta", ""))),
+    }
+
+
+def summarize(predictions: pd.DataFrame, metrics: tuple[str, ...] = METRICS) -> pd.DataFrame:
     """Média de cada métrica por sistema, na ordem em que os sistemas aparecem."""
     order = list(dict.fromkeys(predictions["sistema"]))
-    table = predictions.groupby("sistema", sort=False)[list(METRICS)].mean().reindex(order).reset_index()
+    table = predictions.groupby("sistema", sort=False)[list(metrics)].mean().reindex(order).reset_index()
     table.insert(1, "perguntas", predictions.groupby("sistema", sort=False).size().reindex(order).to_numpy())
     return table.round(3)
 
 
-def intervals(predictions: pd.DataFrame, n_boot: int = 2000, seed: int = 2026) -> pd.DataFrame:
+def intervals(predictions: pd.DataFrame, n_boot: int = 2000, seed: int = 2026,
+              metrics: tuple[str, ...] = METRICS) -> pd.DataFrame:  # fmt: skip
     """Média e intervalo de 95% (bootstrap das perguntas) de cada métrica de cada sistema, uma linha por par."""
     rows = []
     for system, group in predictions.groupby("sistema", sort=False):
-        for metric in METRICS:
+        for metric in metrics:
             mean, low, high = mean_ci(group[metric].to_numpy(), n_boot=n_boot, seed=seed)
             rows.append({"sistema": system, "metrica": metric, "media": mean, "inferior": low, "superior": high})
     return pd.DataFrame(rows).round(3)
