@@ -57,45 +57,55 @@ def mean_ci(values, n_boot: int = 2000, seed: int = 2026, level: float = 0.95) -
     return float(values.mean()), float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
 
 
-def auc_ci(y_true, score, n_boot: int = 2000, seed: int = 2026, level: float = 0.95) -> tuple[float, float, float]:
-    """A AUC da curva ROC (``sklearn``) e o seu intervalo por bootstrap dos itens.
+def _bootstrap_auc(y: np.ndarray, statistic, n_boot: int, seed: int, level: float) -> tuple[float, float]:
+    """O intervalo de ``statistic(idx)`` (uma AUC ou uma diferença de AUCs) reamostrando os itens.
 
-    A AUC é a chance de um item positivo, sorteado, ter nota maior que um negativo sorteado: 0,5 é chute,
-    1 separa tudo. Reamostragens que ficam com uma classe só não têm AUC e são descartadas.
+    Reamostragens que ficam com uma classe só não têm AUC e são descartadas.
     """
-    from sklearn.metrics import roc_auc_score
-
-    y, score = np.asarray(y_true), np.asarray(score, dtype=float)
-    if len(set(y.tolist())) != 2:
-        raise ValueError("A AUC precisa de itens das duas classes em y_true.")
     rng = np.random.default_rng(seed)
     boots = []
     for _ in range(n_boot):
         idx = rng.integers(0, len(y), size=len(y))
         if len(set(y[idx].tolist())) == 2:
-            boots.append(roc_auc_score(y[idx], score[idx]))
+            boots.append(statistic(idx))
     tail = (1 - level) / 2
-    return float(roc_auc_score(y, score)), float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
+    return float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
+
+
+def _two_classes(y) -> np.ndarray:
+    y = np.asarray(y)
+    if len(set(y.tolist())) != 2:
+        raise ValueError("A AUC precisa de itens das duas classes em y_true.")
+    return y
+
+
+def auc_ci(y_true, score, n_boot: int = 2000, seed: int = 2026, level: float = 0.95) -> tuple[float, float, float]:
+    """A AUC da curva ROC (``sklearn``) e o seu intervalo por bootstrap dos itens.
+
+    A AUC é a chance de um item positivo, sorteado, ter nota maior que um negativo sorteado: 0,5 é chute,
+    1 separa tudo.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y, score = _two_classes(y_true), np.asarray(score, dtype=float)
+    low, high = _bootstrap_auc(y, lambda idx: roc_auc_score(y[idx], score[idx]), n_boot, seed, level)
+    return float(roc_auc_score(y, score)), low, high
 
 
 def paired_auc_bootstrap(y_true, a, b, n_boot: int = 2000, seed: int = 2026, level: float = 0.95) -> tuple[float, float, float]:
     """A diferença de AUC ``a − b`` de duas notas nos **mesmos** itens e o seu intervalo (bootstrap pareado)."""
     from sklearn.metrics import roc_auc_score
 
-    y, a, b = np.asarray(y_true), np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if not (len(y) == len(a) == len(b)):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if not (len(y_true) == len(a) == len(b)):
         raise ValueError("As duas notas precisam ser dos mesmos itens (vetores do mesmo tamanho).")
-    if len(set(y.tolist())) != 2:
-        raise ValueError("A AUC precisa de itens das duas classes em y_true.")
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot):
-        idx = rng.integers(0, len(y), size=len(y))
-        if len(set(y[idx].tolist())) == 2:
-            boots.append(roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx]))
-    tail = (1 - level) / 2
-    diff = roc_auc_score(y, a) - roc_auc_score(y, b)
-    return float(diff), float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
+    y = _two_classes(y_true)
+
+    def diff(idx):
+        return roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx])
+
+    low, high = _bootstrap_auc(y, diff, n_boot, seed, level)
+    return float(roc_auc_score(y, a) - roc_auc_score(y, b)), low, high
 
 
 def holm(pvalues) -> np.ndarray:

@@ -172,23 +172,39 @@ def term_key(term: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", folded).strip()
 
 
-def clean_pairs(ctx: Context) -> dict:
-    """Limpa cada par pergunta/resposta; descarta (e registra) os vazios e as perguntas repetidas."""
+def keep_unique(rows: list[dict], to_item, key_field: str, required: tuple[str, ...], repeated) -> tuple[list, list]:
+    """(itens mantidos, motivos dos descartes): cada linha crua vira um item por ``to_item``; sai a que tem
+    um campo de ``required`` vazio e a que repete a chave (:func:`term_key` de ``key_field``)."""
     kept, seen, dropped = [], set(), []
-    for row in read_jsonl(ctx.input("coletar", "pares.jsonl")):
-        item = {"pergunta": plain(row["pergunta"]), "resposta": plain(row["resposta"])}
-        key = term_key(item["pergunta"])
-        if not (item["pergunta"] and item["resposta"]):
+    for row in rows:
+        item = to_item(row)
+        key = term_key(item[key_field])
+        if not all(item[k] for k in required):
             dropped.append(f"linha {row['linha']}: campo vazio")
         elif key in seen:
-            dropped.append(f"linha {row['linha']}: pergunta repetida")
+            dropped.append(f"linha {row['linha']}: {repeated(item)}")
         else:
             seen.add(key)
             kept.append(item)
+    return kept, dropped
+
+
+def save_clean(ctx: Context, kept: list[dict], dropped: list[str], noun: str) -> None:
+    """Grava os itens limpos e registra cada descarte."""
     write_jsonl(ctx.out / "termos.jsonl", kept)
     for reason in dropped:
         ctx.log(f"descartado: {reason}")
-    ctx.log(f"{len(kept)} pares limpos")
+    ctx.log(f"{len(kept)} {noun} limpos")
+
+
+def clean_pairs(ctx: Context) -> dict:
+    """Limpa cada par pergunta/resposta; descarta (e registra) os vazios e as perguntas repetidas."""
+    kept, dropped = keep_unique(
+        read_jsonl(ctx.input("coletar", "pares.jsonl")),
+        lambda row: {"pergunta": plain(row["pergunta"]), "resposta": plain(row["resposta"])},
+        "pergunta", ("pergunta", "resposta"), lambda item: "pergunta repetida",
+    )  # fmt: skip
+    save_clean(ctx, kept, dropped, "pares")
     return {"saida": len(kept), "descartados": len(dropped)}
 
 
@@ -198,23 +214,16 @@ def clean(ctx: Context) -> dict:
         return clean_pairs(ctx)
     raw = read_jsonl(ctx.input("coletar", "glossario.jsonl"))
     titles = {int(c["numero"]): plain(c["titulo"]) for c in read_jsonl(ctx.input("coletar", "capitulos.jsonl"))}
-    kept, seen, dropped = [], set(), []
-    for row in raw:
+
+    def to_item(row: dict) -> dict:
         item = {k: plain(row[k]) for k in ("termo", "ingles", "definicao")}
         item["capitulo"] = int(CHAPTER_LINK.match(row["capitulo"]).group(1))
         item["titulo"] = titles.get(item["capitulo"], f"capítulo {item['capitulo']}")
-        key = term_key(item["termo"])
-        if not all(item[k] for k in ("termo", "ingles", "definicao")):
-            dropped.append(f"linha {row['linha']}: campo vazio")
-        elif key in seen:
-            dropped.append(f"linha {row['linha']}: '{item['termo']}' repetido")
-        else:
-            seen.add(key)
-            kept.append(item)
-    write_jsonl(ctx.out / "termos.jsonl", kept)
-    for reason in dropped:
-        ctx.log(f"descartado: {reason}")
-    ctx.log(f"{len(kept)} termos limpos")
+        return item
+
+    kept, dropped = keep_unique(raw, to_item, "termo", ("termo", "ingles", "definicao"),
+                                lambda item: f"'{item['termo']}' repetido")  # fmt: skip
+    save_clean(ctx, kept, dropped, "termos")
     return {"entrada": len(raw), "saida": len(kept), "descartados": len(dropped)}
 
 
