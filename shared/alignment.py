@@ -116,6 +116,23 @@ def score_labels(pairs: pd.DataFrame, answers: list[str]) -> pd.DataFrame:
     return df
 
 
+def label_table(scored: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Formato e acerto (%) por sistema e tarefa, com o intervalo de Wilson de 95% do acerto.
+
+    ``scored`` vai do nome do sistema à saída de :func:`score_labels` nas mesmas perguntas.
+    """
+    from shared import stats
+
+    rows = []
+    for system, df in scored.items():
+        for task, group in df.groupby("tarefa", sort=False):
+            k, n = int(group["acerto"].sum()), len(group)
+            low, high = stats.wilson(k, n)
+            rows.append({"sistema": system, "tarefa": task, "n": n, "formato (%)": 100 * group["formato"].mean(),
+                         "acerto (%)": 100 * k / n, "IC 95% de": 100 * low, "IC 95% até": 100 * high})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Preferências e DPO
 
@@ -153,3 +170,210 @@ def dpo(model, tokenizer, dataset, peft_config, max_steps: int = 30, batch_size:
 def words(text: str) -> int:
     """Número de palavras de uma resposta."""
     return len(text.split())
+
+
+# ---------------------------------------------------------------------------------------------------
+# Instruction tuning de um modelo base, medido em tipos de tarefa que o treino não tem (o teste do FLAN)
+
+# Três tarefas tiradas das avaliações, escritas no mesmo molde de texto do capítulo 8 (``prompts.render``
+# com o template "texto"): instrução e formato no alto, a entrada, e "Resposta:" para o modelo completar.
+# Nenhuma é de um tipo do data/prompts (sentimento, extração, JSON, aritmética, restrições, categoria):
+# a mais próxima é a nota, vizinha do sentimento.
+BASE_TASKS = {
+    "nota": ("Dê a nota de 1 a 5 que o cliente deu ao produto nesta avaliação.", "Responda só com o número."),
+    "recomenda": ("O cliente recomendaria este produto a um amigo?", "Responda só com sim ou não."),
+    "título": ("Escreva o título que o cliente deu a esta avaliação.", "Responda só com o título, numa linha."),
+}
+BASE_VARIANT = "texto · com formato · 0 ex."
+
+
+def base_instruction_pairs(split: str, per_task: int, seed: int = 2024) -> pd.DataFrame:
+    """Pares (``tarefa``, ``prompt``, ``answer``) das três tarefas de :data:`BASE_TASKS`, no molde de texto.
+
+    Cada tarefa sorteia as suas avaliações do ``split`` (as mesmas podem aparecer em tarefas diferentes).
+    A resposta começa com espaço e termina no fim da linha, como o modelo deve completar "Resposta:".
+    """
+    from shared import prompts
+
+    df = load_reviews(split, view="all").dropna(subset=["review_title", "recommend_to_a_friend"])
+    rows = []
+    for offset, (task, (instruction, fmt)) in enumerate(BASE_TASKS.items()):
+        sample = df.sample(per_task, random_state=seed + offset)
+        for review in sample.itertuples():
+            answer = {"nota": str(review.overall_rating), "título": " ".join(str(review.review_title).split()),
+                      "recomenda": "sim" if review.recommend_to_a_friend == "Yes" else "não"}[task]  # fmt: skip
+            spec = {"instruction": instruction, "format": fmt, "input": f"Avaliação: {review.review_text}", "language": "pt"}
+            rows.append({"tarefa": task, "prompt": prompts.render(spec, BASE_VARIANT)["prompt"], "answer": answer})
+    return pd.DataFrame(rows).sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+def base_lora_config(rank: int = 16):
+    """O LoRA do SFT do modelo base: todas as camadas lineares menos a de saída, α = 2r, sem dropout."""
+    from peft import LoraConfig
+
+    return LoraConfig(task_type="CAUSAL_LM", r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules="all-linear")
+
+
+def instruction_tune_base(model, tokenizer, train: pd.DataFrame, validation: pd.DataFrame, rank: int = 16,
+                          learning_rate: float = 3e-4, epochs: int = 2, batch_size: int = 8, eval_every: int = 6,
+                          seed: int = 2024):  # fmt: skip
+    """SFT com LoRA de um modelo **base** nos pares de :func:`base_instruction_pairs` (texto cru, sem chat).
+
+    Perda só na continuação (`` resposta\n`` e o fim de texto), medida na validação a cada ``eval_every``
+    passos; o adaptador que fica é o do passo de menor perda de validação. O laço é o ``shared.lora.train_lm``
+    com a camada de saída aplicada só nas posições da resposta: com os 262 mil tokens do Gemma 3, aplicá-la
+    em todas as posições, como o ``SFTTrainer`` faz, custa várias vezes mais por passo em CPU.
+    Devolve ``(modelo com LoRA, perdas por passo)``.
+    """
+    from peft import get_peft_model
+
+    from shared.lora import text_example, train_lm
+
+    peft_model = get_peft_model(model, base_lora_config(rank))
+    examples = [text_example(tokenizer, p, f" {a}\n") for p, a in zip(train["prompt"], train["answer"])]
+    held = [text_example(tokenizer, p, f" {a}\n") for p, a in zip(validation["prompt"], validation["answer"])]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    history = train_lm(peft_model, examples, pad_id, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                       seed=seed, logits_only_on_labels=True, eval_examples=held, eval_every=eval_every,
+                       keep_best=True)  # fmt: skip
+    return peft_model, pd.DataFrame(history)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Log-probabilidades de respostas fixas (para medir o DPO num conjunto que não muda)
+
+
+def response_log_probs(model, tokenizer, prompts: list[str], responses: list[str], batch_size: int = 8) -> pd.DataFrame:
+    """Para cada par (prompt, resposta), o log da probabilidade da resposta **dado o prompt**, no chat template.
+
+    A resposta são os tokens que o template acrescenta depois do prompt (o texto e o fim de turno), como o
+    ``DPOTrainer`` os conta. Devolve ``logp`` (a soma, que cresce em módulo com o tamanho), ``tokens`` e
+    ``logp_por_token`` (a média, comparável entre respostas de tamanhos diferentes).
+    """
+    import torch
+
+    def ids(messages, **kwargs) -> list[int]:
+        out = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, **kwargs)
+        return list(out["input_ids"])
+
+    examples = []
+    for prompt, response in zip(prompts, responses, strict=True):
+        user = [{"role": "user", "content": prompt}]
+        head = ids(user, add_generation_prompt=True)
+        full = ids([*user, {"role": "assistant", "content": response}])
+        if full[: len(head)] != head:
+            raise ValueError("O chat template não começa a conversa completa com o prompt; não dá para separar a resposta.")
+        examples.append((head, full[len(head) :]))
+    rows = []
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    for start in range(0, len(examples), batch_size):
+        chunk = examples[start : start + batch_size]
+        width = max(len(h) + len(t) for h, t in chunk)
+        ids = torch.full((len(chunk), width), pad)
+        mask = torch.zeros_like(ids)
+        for i, (h, t) in enumerate(chunk):
+            ids[i, : len(h) + len(t)] = torch.tensor(h + t)
+            mask[i, : len(h) + len(t)] = 1
+        with torch.no_grad():
+            logits = model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device)).logits.float()
+        logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None].to(model.device))[..., 0]
+        for i, (h, t) in enumerate(chunk):
+            token_logps = logp[i, len(h) - 1 : len(h) + len(t) - 1]
+            rows.append({"logp": float(token_logps.sum()), "tokens": len(t), "logp_por_token": float(token_logps.mean())})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Modelo de recompensa (Bradley–Terry) com o RewardTrainer da TRL
+
+
+def relevance_pairs(prompts: list[str], titles: list[str], seed: int = 2024) -> tuple[list[str], list[str], list[str]]:
+    """Pares de preferência por **relevância**: o título do próprio cliente contra o de outra avaliação.
+
+    A rejeitada tem o mesmo jeito (um título de cliente, do mesmo tamanho típico); só o prompt diz qual é a
+    certa. Cada título rejeitado vem de uma permutação sem ponto fixo, sorteada com a semente.
+    """
+    import numpy as np
+
+    n = len(prompts)
+    if n < 2:
+        raise ValueError("Precisa de pelo menos dois prompts para trocar os títulos entre eles.")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    shifted = np.roll(order, 1)  # cada índice recebe o título do anterior no ciclo: nunca o próprio
+    other = dict(zip(order.tolist(), shifted.tolist()))
+    return list(prompts), list(titles), [titles[other[i]] for i in range(n)]
+
+
+def reward_model(model, tokenizer, dataset, epochs: int = 2, batch_size: int = 8, learning_rate: float = 1e-3,
+                 seed: int = 2024, peft_config=None, **config):  # fmt: skip
+    """Treina um modelo de recompensa com o ``RewardTrainer``: perda de Bradley–Terry nos pares.
+
+    ``model`` é um ``AutoModelForSequenceClassification`` com ``num_labels=1`` (uma nota por texto).
+    Devolve ``(trainer, perdas por passo)``.
+    """
+    import math
+
+    from trl import RewardConfig, RewardTrainer
+
+    steps = epochs * math.ceil(len(dataset) / batch_size)
+    args = RewardConfig(**_common_args(steps, batch_size, learning_rate, seed), **config)
+    trainer = RewardTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                            peft_config=peft_config)  # fmt: skip
+    _train_quietly(trainer)
+    trainer.model.eval()
+    return trainer, history(trainer, ("loss",))
+
+
+def rewards(model, tokenizer, prompts: list[str], responses: list[str], batch_size: int = 16) -> list[float]:
+    """A nota do modelo de recompensa para cada resposta, com o prompt, no mesmo chat template do treino."""
+    import torch
+
+    texts = [tokenizer.apply_chat_template([{"role": "user", "content": p}, {"role": "assistant", "content": r}],
+                                           tokenize=False) for p, r in zip(prompts, responses, strict=True)]  # fmt: skip
+    scores = []
+    side, tokenizer.padding_side = tokenizer.padding_side, "right"
+    try:
+        for start in range(0, len(texts), batch_size):
+            enc = tokenizer(texts[start : start + batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
+            with torch.no_grad():
+                scores += model(**enc.to(model.device)).logits[:, 0].float().tolist()
+    finally:
+        tokenizer.padding_side = side
+    return scores
+
+
+def reward_dataset(prompts: list[str], chosen: list[str], rejected: list[str]):
+    """Pares no formato de conversa de prompt implícito do ``RewardTrainer``: a conversa inteira em cada lado."""
+    from datasets import Dataset
+
+    if not (len(prompts) == len(chosen) == len(rejected)) or not prompts:
+        raise ValueError("Passe listas não vazias e do mesmo tamanho de prompts, respostas escolhidas e rejeitadas.")
+    return Dataset.from_list([
+        {"chosen": [{"role": "user", "content": p}, {"role": "assistant", "content": c}],
+         "rejected": [{"role": "user", "content": p}, {"role": "assistant", "content": r}]}
+        for p, c, r in zip(prompts, chosen, rejected)
+    ])  # fmt: skip
+
+
+def load_reward_model(name: str = "smollm2-135m-instruct"):
+    """O LM do curso como ``AutoModelForSequenceClassification`` de uma saída: a nota de um texto inteiro.
+
+    A camada ``score`` (de ``hidden_size`` para 1) é nova e começa aleatória; o resto é o modelo pré-treinado.
+    A nota sai do último token que não é preenchimento.
+    """
+    from transformers import AutoModelForSequenceClassification
+    from transformers.utils import logging
+
+    from shared import models
+
+    folder = models.convert_gguf(name)
+    tokenizer = models.load_tokenizer(name)
+    verbosity = logging.get_verbosity()
+    logging.set_verbosity_error()  # o aviso de "pesos novos" da camada score é o esperado aqui
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=1)
+    finally:
+        logging.set_verbosity(verbosity)
+    model.config.pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    return model

@@ -62,24 +62,56 @@ def chat_batch(
     ``history`` são turnos anteriores (por exemplo, um exemplo resolvido) postos antes de cada pergunta.
     Em CPU, gerar 20 respostas num lote leva quase o mesmo que gerar uma.
     """
-    if max_new_tokens < 1:
-        raise ValueError(f"max_new_tokens deve ser pelo menos 1, não {max_new_tokens}.")
     texts = [
         tokenizer.apply_chat_template([*(history or []), {"role": "user", "content": p}],
                                       add_generation_prompt=True, tokenize=False)
         for p in prompts
     ]  # fmt: skip
+    return [text.strip() for text, _ in _generate_batch(model, tokenizer, texts, max_new_tokens, batch_size)]
+
+
+def complete_batch(
+    model, tokenizer, prompts: list[str], max_new_tokens: int = 24, stop: tuple[str, ...] = ("\n",),
+    batch_size: int = 16,
+) -> list[tuple[str, bool]]:  # fmt: skip
+    """Continuações gulosas de textos crus (sem chat template), como se pede a um modelo **base**.
+
+    Cada continuação é cortada no primeiro ``stop``; a geração do lote para quando todas chegaram a um
+    ``stop`` ou ao fim de texto. Devolve ``(texto, cortada)`` por prompt: ``cortada`` diz que acabou o
+    orçamento de ``max_new_tokens`` antes de um ``stop`` ou do fim de texto.
+    """
+    # o mesmo começo que o tokenizador poria sozinho (o Gemma exige o <bos>; o SmolLM2 não usa)
+    add_bos = tokenizer.bos_token_id is not None and tokenizer("x")["input_ids"][:1] == [tokenizer.bos_token_id]
+    texts = [(tokenizer.bos_token if add_bos else "") + p for p in prompts]
+    return _generate_batch(model, tokenizer, texts, max_new_tokens, batch_size, stop)
+
+
+def _generate_batch(model, tokenizer, texts, max_new_tokens, batch_size, stop=()) -> list[tuple[str, bool]]:
+    """``generate`` guloso em lotes com preenchimento à esquerda: ``(texto novo, cortado)`` por entrada.
+
+    Os textos já trazem os tokens especiais do começo; ``stop`` vira ``stop_strings`` do ``generate``.
+    """
+    if max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens deve ser pelo menos 1, não {max_new_tokens}.")
     side, tokenizer.padding_side = tokenizer.padding_side, "left"  # a geração continua à direita
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    stop_kwargs = {"stop_strings": list(stop), "tokenizer": tokenizer} if stop else {}
     answers = []
     try:
         for start in range(0, len(texts), batch_size):
             enc = tokenizer(texts[start : start + batch_size], return_tensors="pt", padding=True,
                             add_special_tokens=False).to(model.device)  # fmt: skip
             with torch.no_grad():
-                out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad_id)
+                out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad_id,
+                                     **stop_kwargs)  # fmt: skip
             width = enc["input_ids"].shape[1]
-            answers += [tokenizer.decode(row[width:], skip_special_tokens=True).strip() for row in out]
+            for row in out[:, width:]:
+                text = tokenizer.decode(row, skip_special_tokens=True)
+                ended = tokenizer.eos_token_id in row.tolist()
+                for s in stop:
+                    if s in text:
+                        text, ended = text.split(s)[0], True
+                answers.append((text, not ended))
     finally:
         tokenizer.padding_side = side
     return answers

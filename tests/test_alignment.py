@@ -70,3 +70,127 @@ def test_dpo_logs_margins_and_accuracy(lora):
     _, history = alignment.dpo(model, tokenizer, prefs, lora(), max_steps=2, batch_size=2, learning_rate=1e-3)
     assert list(history.columns) == ["passo", "loss", "rewards/margins", "rewards/accuracies", "logps/chosen", "logps/rejected"]
     assert len(history) == 2 and history["rewards/margins"].iloc[0] == pytest.approx(0, abs=1e-4)
+
+
+# ---------------------------------------------------------------------------------------------------
+# O SFT do modelo base (o teste do FLAN) e as medidas do DPO e do modelo de recompensa
+
+
+def test_base_instruction_pairs_follow_the_text_template():
+    pairs = alignment.base_instruction_pairs("train", 6, seed=1)
+    assert pairs["tarefa"].value_counts().to_dict() == {"nota": 6, "recomenda": 6, "título": 6}
+    assert all(p.endswith("\nResposta:") and "\n\nAvaliação: " in p for p in pairs["prompt"])
+    by_task = pairs.groupby("tarefa")["answer"]
+    assert set(by_task.get_group("nota")) <= {"1", "2", "3", "4", "5"}
+    assert set(by_task.get_group("recomenda")) <= {"sim", "não"}
+    assert all(a and "\n" not in a for a in by_task.get_group("título"))
+    assert pairs.equals(alignment.base_instruction_pairs("train", 6, seed=1))
+    test = alignment.base_instruction_pairs("test", 6, seed=1)
+    assert not set(pairs["prompt"]) & set(test["prompt"])
+    # nenhuma tarefa treinada é de um tipo do data/prompts (o que se mede é a generalização para tipos novos)
+    from shared import prompts
+
+    instructions = {t["instruction"] for t in prompts.load_tasks()}
+    assert not {instr for instr, _ in alignment.BASE_TASKS.values()} & instructions
+
+
+def test_text_example_puts_the_loss_only_on_the_completion():
+    from shared import models
+    from shared.lora import text_example
+
+    tokenizer = models.load_tokenizer("smollm2-135m-instruct")
+    example = text_example(tokenizer, "Nota?\nResposta:", " 5\n")
+    ids, labels = example["input_ids"], example["labels"]
+    trained = tokenizer.decode([i for i, label in zip(ids, labels) if label != -100])
+    assert trained == " 5\n" + tokenizer.eos_token
+    prompt_len = len(tokenizer("Nota?\nResposta:")["input_ids"])
+    assert labels[:prompt_len] == [-100] * prompt_len and ids[:prompt_len] == tokenizer("Nota?\nResposta:")["input_ids"]
+
+
+@pytest.fixture(scope="module")
+def smollm():
+    from shared import models
+
+    return models.load_causal_lm()
+
+
+def test_complete_batch_stops_and_matches_one_at_a_time(smollm):
+    from shared.generation import complete_batch
+
+    tokenizer, model = smollm
+    prompts_ = ["A capital do Brasil é", "Lista:\n1.", "Um, dois, três,"]
+    batched = complete_batch(model, tokenizer, prompts_, max_new_tokens=12, stop=("\n",), batch_size=3)
+    alone = [complete_batch(model, tokenizer, [p], max_new_tokens=12, stop=("\n",))[0] for p in prompts_]
+    assert batched == alone
+    assert all("\n" not in text for text, _ in batched)
+    text, cut = complete_batch(model, tokenizer, ["Um, dois, três,"], max_new_tokens=1, stop=("ZZZ",))[0]
+    assert cut and text  # um token só, sem chegar ao stop: cortada
+
+
+def test_evaluate_hf_gives_the_same_answers_as_evaluate_with_hfchat(smollm):
+    from shared import prompts
+
+    tokenizer, model = smollm
+    tasks = [t for t in prompts.load_tasks() if t["language"] == "pt"][::15][:5]
+    variant = prompts.variant_name("texto", True, 0)
+    fast = prompts.evaluate_hf(model, tokenizer, tasks, [variant], batch_size=1, line_tokens=8, max_tokens=16)
+    slow = prompts.evaluate(prompts.HFChat(model, tokenizer), tasks, [variant], line_tokens=8, max_tokens=16)
+    assert list(fast["tarefa"]) == [t["id"] for t in tasks]
+    assert list(fast["resposta"]) == list(slow["resposta"]) and list(fast["acertou"]) == list(slow["acertou"])
+    assert list(fast["cortada"]) == list(slow["cortada"])
+
+
+def test_response_log_probs_match_what_the_dpo_trainer_computes(smollm, lora):
+    """Sem treino (o LoRA começa nulo), o DPOTrainer mede log π das respostas; a nossa conta dá o mesmo."""
+    tokenizer, model = smollm
+    prompts_, chosen, rejected = ["Título curto: chegou quebrado."] * 2, ["Quebrado", "Ruim"], ["Ótimo produto", "Nota 10, recomendo!"]
+    ours = alignment.response_log_probs(model, tokenizer, prompts_, chosen)
+    theirs = alignment.response_log_probs(model, tokenizer, prompts_, rejected)
+    trainer, _ = alignment.dpo(model, tokenizer, alignment.preference_dataset(prompts_, chosen, rejected), lora(),
+                               max_steps=1, batch_size=2, learning_rate=0.0)  # fmt: skip
+    metrics = trainer.evaluate(alignment.preference_dataset(prompts_, chosen, rejected))
+    trainer.model.unload()
+    assert metrics["eval_logps/chosen"] == pytest.approx(ours["logp"].mean(), abs=1e-3)
+    assert metrics["eval_logps/rejected"] == pytest.approx(theirs["logp"].mean(), abs=1e-3)
+    # a média por token é a soma dividida pelos tokens da resposta (o texto e o fim de turno)
+    assert (ours["logp_por_token"] * ours["tokens"]).round(4).tolist() == ours["logp"].round(4).tolist()
+    assert ours["tokens"].min() >= 2 and (ours["logp"] < 0).all()
+
+
+def test_relevance_pairs_never_pair_a_title_with_its_own_review():
+    prompts_, chosen, rejected = alignment.relevance_pairs([f"p{i}" for i in range(7)], [f"t{i}" for i in range(7)], seed=3)
+    assert chosen == [f"t{i}" for i in range(7)] and sorted(rejected) == sorted(chosen)
+    assert all(c != r for c, r in zip(chosen, rejected))
+    assert rejected == alignment.relevance_pairs(prompts_, chosen, seed=3)[2]
+    with pytest.raises(ValueError, match="dois prompts"):
+        alignment.relevance_pairs(["p"], ["t"])
+
+
+def test_reward_model_scores_the_same_text_the_trainer_trained_on(smollm):
+    from peft import LoraConfig, TaskType
+
+    tokenizer, _ = smollm
+    model = alignment.load_reward_model()
+    data = alignment.reward_dataset(["Título curto:"] * 4, ["Ótimo", "Ruim", "Bom", "Péssimo"],
+                                    ["The product is good", "Bad product indeed", "Good", "Terrible"])  # fmt: skip
+    config = LoraConfig(task_type=TaskType.SEQ_CLS, r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"])
+    trainer, history = alignment.reward_model(model, tokenizer, data, epochs=2, batch_size=4, learning_rate=1e-3,
+                                              peft_config=config)  # fmt: skip
+    assert len(history) == 2 and history["loss"].notna().all()
+    import torch
+
+    row = trainer.train_dataset[0]
+    with torch.no_grad():
+        direct = trainer.model(input_ids=torch.tensor([row["chosen_ids"]])).logits[0, 0].item()
+    ours = alignment.rewards(trainer.model, tokenizer, ["Título curto:"], ["Ótimo"])[0]
+    assert ours == pytest.approx(direct, abs=1e-4)
+
+
+def test_label_table_counts_accuracy_with_wilson_intervals():
+    pairs = alignment.instruction_pairs("train", 4, seed=1)
+    right = alignment.score_labels(pairs, list(pairs["answer"]))
+    wrong = alignment.score_labels(pairs, ["talvez"] * len(pairs))
+    table = alignment.label_table({"certo": right, "errado": wrong}).set_index(["sistema", "tarefa"])
+    assert table.loc[("certo", "sentimento"), "acerto (%)"] == 100 and table.loc[("errado", "sentimento"), "acerto (%)"] == 0
+    assert table.loc[("errado", "sentimento"), "formato (%)"] == 0
+    assert 0 < table.loc[("errado", "sentimento"), "IC 95% até"] < 100 and table.loc[("certo", "sentimento"), "IC 95% de"] > 0
