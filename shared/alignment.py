@@ -207,6 +207,17 @@ def base_instruction_pairs(split: str, per_task: int, seed: int = 2024) -> pd.Da
     return pd.DataFrame(rows).sample(frac=1, random_state=seed).reset_index(drop=True)
 
 
+def text_example(tokenizer, prompt: str, completion: str) -> dict[str, list[int]]:
+    """Um exemplo de treino de **texto cru** (modelo base, sem chat template): perda só na continuação.
+
+    O prompt é tokenizado sozinho, como na geração (com o ``<bos>``, se o tokenizador o põe), e a continuação
+    vem depois, com o fim de texto: o modelo aprende exatamente os tokens que deve gerar depois do prompt.
+    """
+    prompt_ids = tokenizer(prompt)["input_ids"]
+    completion_ids = tokenizer(completion + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+    return {"input_ids": prompt_ids + completion_ids, "labels": [-100] * len(prompt_ids) + completion_ids}
+
+
 def base_lora_config(rank: int = 16):
     """O LoRA do SFT do modelo base: todas as camadas lineares menos a de saída, α = 2r, sem dropout."""
     from peft import LoraConfig
@@ -227,7 +238,7 @@ def instruction_tune_base(model, tokenizer, train: pd.DataFrame, validation: pd.
     """
     from peft import get_peft_model
 
-    from shared.lora import text_example, train_lm
+    from shared.lora import train_lm
 
     peft_model = get_peft_model(model, base_lora_config(rank))
     examples = [text_example(tokenizer, p, f" {a}\n") for p, a in zip(train["prompt"], train["answer"])]
@@ -305,75 +316,44 @@ def relevance_pairs(prompts: list[str], titles: list[str], seed: int = 2024) -> 
     return list(prompts), list(titles), [titles[other[i]] for i in range(n)]
 
 
-def reward_model(model, tokenizer, dataset, epochs: int = 2, batch_size: int = 8, learning_rate: float = 1e-3,
-                 seed: int = 2024, peft_config=None, **config):  # fmt: skip
-    """Treina um modelo de recompensa com o ``RewardTrainer``: perda de Bradley–Terry nos pares.
+def reward_features(model, tokenizer, prompts: list[str], responses: list[str], batch_size: int = 16):
+    """O estado oculto da última camada do LM no último token de cada conversa (prompt + resposta).
 
-    ``model`` é um ``AutoModelForSequenceClassification`` com ``num_labels=1`` (uma nota por texto).
-    Devolve ``(trainer, perdas por passo)``.
+    É a entrada da "cabeça" de um modelo de recompensa à moda do InstructGPT (um LM com uma saída escalar no
+    fim); aqui o LM fica congelado e só a cabeça linear é treinada (:func:`fit_reward_head`).
     """
-    import math
-
-    from trl import RewardConfig, RewardTrainer
-
-    steps = epochs * math.ceil(len(dataset) / batch_size)
-    args = RewardConfig(**_common_args(steps, batch_size, learning_rate, seed), **config)
-    trainer = RewardTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                            peft_config=peft_config)  # fmt: skip
-    _train_quietly(trainer)
-    trainer.model.eval()
-    return trainer, history(trainer, ("loss",))
-
-
-def rewards(model, tokenizer, prompts: list[str], responses: list[str], batch_size: int = 16) -> list[float]:
-    """A nota do modelo de recompensa para cada resposta, com o prompt, no mesmo chat template do treino."""
+    import numpy as np
     import torch
 
     texts = [tokenizer.apply_chat_template([{"role": "user", "content": p}, {"role": "assistant", "content": r}],
                                            tokenize=False) for p, r in zip(prompts, responses, strict=True)]  # fmt: skip
-    scores = []
+    rows = []
     side, tokenizer.padding_side = tokenizer.padding_side, "right"
     try:
         for start in range(0, len(texts), batch_size):
             enc = tokenizer(texts[start : start + batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
             with torch.no_grad():
-                scores += model(**enc.to(model.device)).logits[:, 0].float().tolist()
+                out = model(**enc.to(model.device), output_hidden_states=True)
+            last = enc["attention_mask"].sum(dim=1) - 1
+            hidden = out.hidden_states[-1].float()
+            rows.append(hidden[torch.arange(len(last)), last].cpu().numpy())
     finally:
         tokenizer.padding_side = side
-    return scores
+    return np.concatenate(rows)
 
 
-def reward_dataset(prompts: list[str], chosen: list[str], rejected: list[str]):
-    """Pares no formato de conversa de prompt implícito do ``RewardTrainer``: a conversa inteira em cada lado."""
-    from datasets import Dataset
+def fit_reward_head(chosen, rejected, C: float = 1.0):
+    """Uma recompensa linear r(x, y) = w·h(x, y) ajustada pela perda de Bradley–Terry nos pares.
 
-    if not (len(prompts) == len(chosen) == len(rejected)) or not prompts:
-        raise ValueError("Passe listas não vazias e do mesmo tamanho de prompts, respostas escolhidas e rejeitadas.")
-    return Dataset.from_list([
-        {"chosen": [{"role": "user", "content": p}, {"role": "assistant", "content": c}],
-         "rejected": [{"role": "user", "content": p}, {"role": "assistant", "content": r}]}
-        for p, c, r in zip(prompts, chosen, rejected)
-    ])  # fmt: skip
-
-
-def load_reward_model(name: str = "smollm2-135m-instruct"):
-    """O LM do curso como ``AutoModelForSequenceClassification`` de uma saída: a nota de um texto inteiro.
-
-    A camada ``score`` (de ``hidden_size`` para 1) é nova e começa aleatória; o resto é o modelo pré-treinado.
-    A nota sai do último token que não é preenchimento.
+    Com r linear, −log σ(r(y_w) − r(y_l)) é a perda da regressão logística sem intercepto na **diferença**
+    h(y_w) − h(y_l) com rótulo 1; pondo também cada par ao contrário (rótulo 0), o ajuste fica simétrico.
+    ``C`` é o inverso da regularização L2 (o ``LogisticRegression`` do scikit-learn). Devolve o modelo;
+    a recompensa de um conjunto de estados ``H`` é ``H @ modelo.coef_[0]``.
     """
-    from transformers import AutoModelForSequenceClassification
-    from transformers.utils import logging
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
 
-    from shared import models
-
-    folder = models.convert_gguf(name)
-    tokenizer = models.load_tokenizer(name)
-    verbosity = logging.get_verbosity()
-    logging.set_verbosity_error()  # o aviso de "pesos novos" da camada score é o esperado aqui
-    try:
-        model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=1)
-    finally:
-        logging.set_verbosity(verbosity)
-    model.config.pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    return model
+    diff = np.asarray(chosen) - np.asarray(rejected)
+    X = np.concatenate([diff, -diff])
+    y = np.concatenate([np.ones(len(diff)), np.zeros(len(diff))])
+    return LogisticRegression(C=C, fit_intercept=False, max_iter=5000).fit(X, y)

@@ -100,17 +100,6 @@ def chat_example(tokenizer, prompt: str, answer: str, system: str | None = None)
     return {"input_ids": prompt_ids + answer_ids, "labels": [-100] * len(prompt_ids) + answer_ids}
 
 
-def text_example(tokenizer, prompt: str, completion: str) -> dict[str, list[int]]:
-    """Um exemplo de treino de **texto cru** (modelo base, sem chat template): perda só na continuação.
-
-    O prompt é tokenizado sozinho, como na geração (com o ``<bos>``, se o tokenizador o põe), e a continuação
-    vem depois, com o fim de texto: o modelo aprende exatamente os tokens que deve gerar depois do prompt.
-    """
-    prompt_ids = tokenizer(prompt)["input_ids"]
-    completion_ids = tokenizer(completion + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
-    return {"input_ids": prompt_ids + completion_ids, "labels": [-100] * len(prompt_ids) + completion_ids}
-
-
 def pad_batch(examples: list[dict[str, list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
     """Junta exemplos de tamanhos diferentes, preenchendo à direita (rótulo -100 e máscara 0 no preenchimento)."""
     width = max(len(e["input_ids"]) for e in examples)

@@ -96,10 +96,8 @@ def test_base_instruction_pairs_follow_the_text_template():
 
 def test_text_example_puts_the_loss_only_on_the_completion():
     from shared import models
-    from shared.lora import text_example
-
     tokenizer = models.load_tokenizer("smollm2-135m-instruct")
-    example = text_example(tokenizer, "Nota?\nResposta:", " 5\n")
+    example = alignment.text_example(tokenizer, "Nota?\nResposta:", " 5\n")
     ids, labels = example["input_ids"], example["labels"]
     trained = tokenizer.decode([i for i, label in zip(ids, labels) if label != -100])
     assert trained == " 5\n" + tokenizer.eos_token
@@ -166,24 +164,39 @@ def test_relevance_pairs_never_pair_a_title_with_its_own_review():
         alignment.relevance_pairs(["p"], ["t"])
 
 
-def test_reward_model_scores_the_same_text_the_trainer_trained_on(smollm):
-    from peft import LoraConfig, TaskType
-
-    tokenizer, _ = smollm
-    model = alignment.load_reward_model()
-    data = alignment.reward_dataset(["Título curto:"] * 4, ["Ótimo", "Ruim", "Bom", "Péssimo"],
-                                    ["The product is good", "Bad product indeed", "Good", "Terrible"])  # fmt: skip
-    config = LoraConfig(task_type=TaskType.SEQ_CLS, r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"])
-    trainer, history = alignment.reward_model(model, tokenizer, data, epochs=2, batch_size=4, learning_rate=1e-3,
-                                              peft_config=config)  # fmt: skip
-    assert len(history) == 2 and history["loss"].notna().all()
+def test_reward_features_read_the_last_real_token_of_each_conversation(smollm):
     import torch
 
-    row = trainer.train_dataset[0]
+    tokenizer, model = smollm
+    prompts_, responses = ["Título curto:", "Escreva um título curto para: chegou rápido e bem embalado."], ["Ótimo", "Entrega rápida"]
+    batched = alignment.reward_features(model, tokenizer, prompts_, responses, batch_size=2)  # o 1º é preenchido
+    text = tokenizer.apply_chat_template([{"role": "user", "content": prompts_[0]}, {"role": "assistant", "content": responses[0]}],
+                                         tokenize=False)  # fmt: skip
+    enc = tokenizer(text, return_tensors="pt", add_special_tokens=False)
     with torch.no_grad():
-        direct = trainer.model(input_ids=torch.tensor([row["chosen_ids"]])).logits[0, 0].item()
-    ours = alignment.rewards(trainer.model, tokenizer, ["Título curto:"], ["Ótimo"])[0]
-    assert ours == pytest.approx(direct, abs=1e-4)
+        alone = model(**enc, output_hidden_states=True).hidden_states[-1][0, -1].numpy()
+    assert batched.shape == (2, model.config.hidden_size)
+    assert abs(batched[0] - alone).max() < 1e-3
+
+
+def test_reward_head_learns_the_preferred_direction_and_its_loss_is_bradley_terry():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rejected = rng.normal(size=(40, 5))
+    chosen = rejected + np.array([1.0, 0, 0, 0, 0]) + 0.1 * rng.normal(size=(40, 5))  # a preferida tem mais da 1ª coordenada
+    head = alignment.fit_reward_head(chosen[:30], rejected[:30], C=10.0)
+    w = head.coef_[0]
+    assert (chosen[30:] @ w > rejected[30:] @ w).all() and np.argmax(np.abs(w)) == 0
+    flipped = alignment.fit_reward_head(rejected[:30], chosen[:30], C=10.0).coef_[0]  # preferências trocadas
+    assert not (chosen[30:] @ flipped > rejected[30:] @ flipped).any()
+    # a perda da regressão logística nos pares é a de Bradley–Terry: −log σ(r(y_w) − r(y_l))
+    from sklearn.metrics import log_loss
+
+    diff = chosen[:30] - rejected[:30]
+    bt = np.mean(np.log1p(np.exp(-(diff @ w))))
+    X, y = np.concatenate([diff, -diff]), np.concatenate([np.ones(30), np.zeros(30)])
+    assert log_loss(y, head.predict_proba(X)[:, 1]) == pytest.approx(bt, rel=1e-6)
 
 
 def test_label_table_counts_accuracy_with_wilson_intervals():
