@@ -229,3 +229,20 @@ def read_results(name: str, folder: Path | None = None):
         )
     meta = json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {}
     return pd.read_csv(csv_path), meta
+
+
+def script_options(description: str, argv: list[str] | None = None):
+    """As opções comuns de um script de experimento pesado: ``--minima`` (a configuração do teste) e
+    ``--saida`` (a pasta dos resultados; padrão ``results/``). Também silencia avisos e fixa as threads.
+
+    Devolve ``(minima, pasta)``.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--minima", action="store_true", help="configuração minúscula (o teste)")
+    parser.add_argument("--saida", type=Path, default=None, help="pasta dos resultados (padrão: results/)")
+    args = parser.parse_args(argv)
+    env.quiet()
+    env.set_threads()
+    return args.minima, args.saida or results_dir()

@@ -21,7 +21,6 @@ Grava em ``results/``: ``10-instrucao-base`` (acerto por sistema e tipo de taref
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -32,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from shared import alignment, bench, env, models, prompts, stats  # noqa: E402
+from shared import alignment, bench, models, prompts, stats  # noqa: E402
 
 BEFORE, FEW_SHOT, AFTER = "base · 0 ex.", "base · 3 ex.", "base + SFT · 0 ex."
 CONSTANT = "(sem modelo) resposta constante"  # a melhor resposta fixa de cada subtipo, escolhida olhando as tarefas
@@ -113,15 +112,8 @@ def majority_rows(test: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minima", action="store_true", help="configuração minúscula (o teste)")
-    parser.add_argument("--saida", type=Path, default=None, help="pasta dos resultados (padrão: results/)")
-    args = parser.parse_args(argv)
-
-    env.quiet()
-    env.set_threads()
-    cfg = tiny_config() if args.minima else Config()
-    folder = args.saida or bench.results_dir()
+    minima, folder = bench.script_options(__doc__.splitlines()[0], argv)
+    cfg = tiny_config() if minima else Config()
     started = time.perf_counter()
     train = alignment.base_instruction_pairs("train", cfg.per_task, seed=cfg.seed)
     validation = alignment.base_instruction_pairs("validation", cfg.validation_per_task, seed=cfg.seed)

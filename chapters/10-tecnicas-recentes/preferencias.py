@@ -24,7 +24,6 @@ Grava em ``results/``: ``10-dpo`` (o resumo por modelo), ``10-dpo-logprobs`` (ca
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -153,16 +152,9 @@ def summary_rows(logps: pd.DataFrame, titles: pd.DataFrame, cfg: Config) -> pd.D
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minima", action="store_true", help="configuração minúscula (o teste)")
-    parser.add_argument("--saida", type=Path, default=None, help="pasta dos resultados (padrão: results/)")
-    args = parser.parse_args(argv)
-
-    env.quiet()
-    env.set_threads()
+    minima, folder = bench.script_options(__doc__.splitlines()[0], argv)
     env.set_seed(2024)
-    cfg = tiny_config() if args.minima else Config()
-    folder = args.saida or bench.results_dir()
+    cfg = tiny_config() if minima else Config()
     started = time.perf_counter()
     from shared.generation import chat_batch
 
