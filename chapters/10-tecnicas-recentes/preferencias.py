@@ -105,11 +105,14 @@ def reward_rows(model, tokenizer, pairs: pd.DataFrame, cfg: Config) -> pd.DataFr
                 "modelo de recompensa": h_chosen[mask] @ w > h_rejected[kind][mask] @ w,
                 "a mais curta vence": np.array([len(c) < len(r) for c, r, m in zip(chosen, rejected, mask) if m]),
             }
+            # os dois sistemas julgam os mesmos pares: McNemar nos pares em que discordam
+            p = stats.mcnemar(systems["modelo de recompensa"], systems["a mais curta vence"])["p"]
             for system, wins in systems.items():
                 k, n = int(wins.sum()), int(mask.sum())
                 low, high = stats.wilson(k, n)
                 rows.append({"rejeitada": kind, "conjunto": subset, "sistema": system, "n": n, "acerto (%)": 100 * k / n,
-                             "IC 95% de": 100 * low, "IC 95% até": 100 * high})  # fmt: skip
+                             "IC 95% de": 100 * low, "IC 95% até": 100 * high,
+                             "p (McNemar, modelo × a mais curta)": p})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -129,11 +132,11 @@ def summary_rows(logps: pd.DataFrame, titles: pd.DataFrame, cfg: Config) -> pd.D
     """Por modelo, nos pares fora do treino: médias com intervalo e a mudança pareada contra a referência."""
     held = logps[logps["conjunto"] == "fora do treino"]
     wide = {m: g.sort_values("par").reset_index(drop=True) for m, g in held.groupby("modelo")}
-    reference = {"original": None, "DPO": "original", "SFT": "original", "SFT + DPO": "SFT"}
+    reference = {"original": None, "DPO": "original", "SFT": "original", "SFT + DPO": "SFT"}  # o modelo de antes do treino
     rows = []
     for name in MODELS:
         df = wide[name]
-        row = {"modelo": name, "referência do DPO": reference[name] if "DPO" in name else ""}
+        row = {"modelo": name, "comparado com": reference[name] or "—"}
         for col in ("escolhida", "rejeitada", "escolhida por token", "rejeitada por token"):
             mean, low, high = stats.mean_ci(df[col], n_boot=cfg.n_boot)
             row[f"{col}"], row[f"{col} IC de"], row[f"{col} IC até"] = mean, low, high
@@ -164,14 +167,15 @@ def main(argv: list[str] | None = None) -> None:
     train, held = pairs[pairs["conjunto"] == "treino"], pairs[pairs["conjunto"] == "fora do treino"]
     dpo_train = alignment.preference_dataset(list(train["prompt"]), list(train["escolhida"]), list(train["rejeitada"]))
     steps = cfg.epochs * -(-cfg.n_train // cfg.batch_size)
-    titles = {"original": [t.split("\n")[0] for t in held["rejeitada"]]}
-    logps = [log_prob_rows(model, tokenizer, pairs, "original")]
+    titles = {}
+    logps = []
     histories = []
 
     def after(trained, name):
         logps.append(log_prob_rows(trained, tokenizer, pairs, name))
         titles[name] = chat_batch(trained, tokenizer, list(held["prompt"]), max_new_tokens=cfg.title_tokens)
 
+    after(model, "original")  # os títulos de todos os modelos saem da mesma chamada, com o mesmo limite de tokens
     # DPO a partir do modelo original (a referência é ele mesmo, com o adaptador desligado)
     trainer, history = alignment.dpo(model, tokenizer, dpo_train, lora_config(), max_steps=steps, batch_size=cfg.batch_size,
                                      learning_rate=cfg.dpo_lr, beta=cfg.beta, seed=cfg.seed)  # fmt: skip
