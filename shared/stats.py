@@ -32,27 +32,43 @@ def mcnemar(a, b) -> dict:
     return {"a_only": a_only, "b_only": b_only, "p": p}
 
 
-def paired_bootstrap(a, b, n_boot: int = 2000, seed: int = 2026, level: float = 0.95) -> tuple[float, float, float]:
+def _resample_means(values: np.ndarray, groups, n_boot: int, seed: int) -> np.ndarray:
+    """As médias de ``n_boot`` reamostras de ``values``: dos itens ou, com ``groups``, dos grupos inteiros."""
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        return values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
+    labels = np.asarray(groups)
+    if len(labels) != len(values):
+        raise ValueError(f"Há {len(values)} itens e {len(labels)} rótulos de grupo: passe um rótulo por item.")
+    _, index = np.unique(labels, return_inverse=True)
+    sums, counts = np.bincount(index, weights=values), np.bincount(index).astype(float)
+    picks = rng.integers(0, len(sums), size=(n_boot, len(sums)))
+    return sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
+
+
+def paired_bootstrap(a, b, n_boot: int = 2000, seed: int = 2026, level: float = 0.95,
+                     groups=None) -> tuple[float, float, float]:  # fmt: skip
     """A diferença média ``a − b`` e o seu intervalo por bootstrap, reamostrando os **itens** (pareado).
 
     ``a`` e ``b`` podem ser vetores (um valor por item) ou matrizes itens × condições: então a diferença de
-    cada item é a média sobre as condições (o efeito de um fator num desenho fatorial).
+    cada item é a média sobre as condições (o efeito de um fator num desenho fatorial). Com ``groups`` (um
+    rótulo por item), a reamostra sorteia grupos inteiros (bootstrap por grupos): itens do mesmo grupo não
+    são independentes, e sorteá-los um a um estreitaria o intervalo.
     """
     diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     diff = diff.reshape(len(diff), -1).mean(axis=1)
-    rng = np.random.default_rng(seed)
-    boots = diff[rng.integers(0, len(diff), size=(n_boot, len(diff)))].mean(axis=1)
+    boots = _resample_means(diff, groups, n_boot, seed)
     tail = (1 - level) / 2
     return float(diff.mean()), float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
 
 
-def mean_ci(values, n_boot: int = 2000, seed: int = 2026, level: float = 0.95) -> tuple[float, float, float]:
-    """A média de um vetor (um valor por item) e o seu intervalo por bootstrap dos itens."""
+def mean_ci(values, n_boot: int = 2000, seed: int = 2026, level: float = 0.95, groups=None) -> tuple[float, float, float]:
+    """A média de um vetor (um valor por item) e o seu intervalo por bootstrap dos itens (ou, com
+    ``groups``, dos grupos inteiros, como em :func:`paired_bootstrap`)."""
     values = np.asarray(values, dtype=float)
     if values.size == 0:
         raise ValueError("Não há itens: a média precisa de pelo menos um valor.")
-    rng = np.random.default_rng(seed)
-    boots = values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
+    boots = _resample_means(values, groups, n_boot, seed)
     tail = (1 - level) / 2
     return float(values.mean()), float(np.quantile(boots, tail)), float(np.quantile(boots, 1 - tail))
 

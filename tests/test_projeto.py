@@ -31,8 +31,8 @@ README = """# Curso
 def glossary(rows: int = 30, broken: bool = False) -> str:
     lines = ["# Glossário", "", "| Termo (pt-BR) | Inglês | Definição | Cap. |", "|---|---|---|---|"]
     for i in range(rows):
-        lines.append(f"| termo **{i}** | term {i} | Definição `número` {i}, ver [aqui](x). | [{1 + i % 2}](chapters/0{1 + i % 2}/) |")
-    lines.append("| termo 0 | term 0 | Repetido. | [1](chapters/01/) |")
+        lines.append(f"| **termo{i}** | term {i} | Definição `número` {i}, ver [aqui](x). | [{1 + i % 2}](chapters/0{1 + i % 2}/) |")
+    lines.append("| termo0 | term 0 | Repetido. | [1](chapters/01/) |")
     if broken:
         lines.append("| termo quebrado | sem colunas |")
     return "\n".join(lines) + "\n"
@@ -74,15 +74,35 @@ def test_cleaning_and_split_helpers():
     assert etapas.split_of("termo 1", "outro sal", 0.15, 0.15) in {"train", "validation", "test"}
 
 
+def test_concept_families_keep_related_terms_in_one_split():
+    items = [
+        {"termo": "quantização", "ingles": "quantization"},
+        {"termo": "quantização por canal", "ingles": "per-channel quantization"},
+        {"termo": "Quantizações só dos pesos", "ingles": "weight-only quantization"},
+        {"termo": "quantizador", "ingles": "quantizer"},  # outra palavra: outra família
+        {"termo": "tokens especiais", "ingles": "special tokens"},
+        {"termo": "token", "ingles": "token"},
+        {"termo": "GQA (atenção com consultas agrupadas)", "ingles": "grouped-query attention"},
+        {"termo": "grouped-query attention", "ingles": "grouped-query attention (GQA)"},
+        {"termo": "atenção", "ingles": "attention"},
+    ]
+    families = etapas.concept_families(items)
+    assert families == ["quantizacao", "quantizacao", "quantizacao", "quantizador", "token", "token", "gqa", "gqa", "atencao"]
+    # estável: termos novos não mudam a família (nem a divisão) dos antigos
+    assert etapas.concept_families(items + [{"termo": "quantum", "ingles": "quantum"}])[: len(items)] == families
+    splits = {f: etapas.split_of(f, "s", 0.15, 0.15) for f in families}
+    assert all(etapas.split_of(f, "s", 0.15, 0.15) == splits[f] for f in families)
+
+
 def test_data_steps_on_a_small_course(fake_course, tmp_path):
     pipe = build(load_config(), tmp_path / "artefatos", fake_course)
     pipe.run(["coletar", "limpar", "dividir"], verbose=False)
     assert pipe.manifest("limpar")["resumo"] == {"entrada": 31, "saida": 30, "descartados": 1}
     rows = sum((etapas.read_jsonl(pipe.artifacts / "dividir" / f"{s}.jsonl") for s in ("train", "validation", "test")), [])
     assert len(rows) == 30 and len({r["termo"] for r in rows}) == 30
-    example = next(r for r in rows if r["termo"] == "termo 3")
-    assert example["pergunta"] == "O que é termo 3?"
-    assert example["resposta"] == "termo 3 (em inglês, term 3): Definição número 3, ver aqui. Veja o capítulo 2 (Tokenização)."
+    example = next(r for r in rows if r["termo"] == "termo3")
+    assert example["pergunta"] == "O que é termo3?" and example["familia"] == "termo3"
+    assert example["resposta"] == "termo3 (em inglês, term 3): Definição número 3, ver aqui. Veja o capítulo 2 (Tokenização)."
     assert metricas.score(example, example["resposta"])["formato"] == 1.0
 
 
@@ -199,7 +219,13 @@ def test_whole_pipeline_with_tiny_settings(fake_course, tmp_path):
     losses = etapas.pd.read_csv(pipe.artifacts / "treinar" / "perdas.csv")
     assert losses["perda_validacao"].notna().sum() == 2  # antes do primeiro passo e no fim
     metrics = etapas.pd.read_csv(pipe.artifacts / "avaliar" / "metricas.csv")
-    assert list(metrics["sistema"]) == list(etapas.SYSTEMS) and (metrics["perguntas"] == 2).all()
+    assert list(metrics["sistema"]) == [*etapas.SYSTEMS, *etapas.PARAPHRASE_SYSTEMS] and (metrics["perguntas"] == 2).all()
+    predictions = etapas.pd.DataFrame(etapas.read_jsonl(pipe.artifacts / "avaliar" / "predicoes.jsonl"))
+    train_terms = {r["termo"] for r in etapas.read_jsonl(pipe.artifacts / "dividir" / "train.jsonl")}
+    reworded = predictions[predictions["sistema"].str.startswith("treino")]
+    assert set(reworded["termo"]) <= train_terms  # as paráfrases são de termos do treino
+    assert not reworded[reworded["sistema"] == etapas.PARAPHRASE_SYSTEMS[1]]["pergunta"].str.startswith("O que é").any()
+    assert reworded[reworded["sistema"] == etapas.PARAPHRASE_SYSTEMS[2]]["pergunta"].str.startswith("O que é").all()
     assert len(etapas.read_jsonl(pipe.artifacts / "gerar" / "respostas.jsonl")) == 1
     assert not any(o.ran for o in pipe.run(verbose=False))  # nada mudou: nada roda
     csv = publish(pipe, folder=tmp_path / "results")
@@ -242,9 +268,11 @@ def test_committed_lock_matches_a_fresh_run_of_the_data_steps(tmp_path):
 
     different = [name for name in data_steps if comparable(locked[name]) != comparable(fresh[name])]
     assert not different, f"pipeline.lock desatualizado nas etapas {different}. Rode `make projeto` e versione o pipeline.lock."
-    # a geração da avaliação cabe a resposta de referência mais longa do teste (senão uma resposta perfeita sai cortada)
+    # a geração da avaliação cabe a resposta de referência mais longa do teste e das paráfrases (senão uma resposta perfeita sai cortada)
     tokenizer = etapas.load_tokenizer(pipe.config["modelo"]["base"])
+    train = etapas.read_jsonl(pipe.artifacts / "dividir" / "train.jsonl")
     test = etapas.read_jsonl(pipe.artifacts / "dividir" / "test.jsonl")
+    test += etapas.paraphrase_set(train, pipe.config["avaliacao"]["parafrases"])
     longest = max(len(tokenizer(r["resposta"] + tokenizer.eos_token, add_special_tokens=False)["input_ids"]) for r in test)
     assert pipe.config["avaliacao"]["max_novos_tokens"] >= longest
 

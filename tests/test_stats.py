@@ -17,6 +17,22 @@ def test_mean_ci_covers_the_mean_and_narrows_with_more_items():
         stats.mean_ci([])
 
 
+def test_bootstrap_by_groups_widens_the_interval_of_correlated_items():
+    rng = np.random.default_rng(1)
+    clusters = np.repeat(rng.random(10), 5)  # 10 grupos de 5 itens iguais: só 10 valores independentes
+    groups = np.repeat(np.arange(10), 5)
+    mean, low, high = stats.mean_ci(clusters, groups=groups)
+    _, low_items, high_items = stats.mean_ci(clusters)
+    assert mean == pytest.approx(clusters.mean()) and low < mean < high
+    assert high - low > 1.5 * (high_items - low_items)  # sortear itens finge 50 valores independentes
+    singletons = stats.mean_ci(clusters[::5], groups=np.arange(10))
+    assert singletons == pytest.approx(stats.mean_ci(clusters[::5]), abs=0.03)  # grupos de 1 = itens
+    diff, low_d, high_d = stats.paired_bootstrap(clusters, clusters - 0.1, groups=groups)
+    assert diff == pytest.approx(0.1) and low_d == pytest.approx(0.1) and high_d == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="um rótulo por item"):
+        stats.mean_ci(clusters, groups=groups[:-1])
+
+
 def test_auc_ci_is_sklearns_auc_with_an_interval():
     y = np.array([0, 0, 1, 1, 0, 1, 1, 0])
     score = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9, 0.7, 0.6])

@@ -232,9 +232,34 @@ def clean(ctx: Context) -> dict:
 
 
 def split_of(term: str, salt: str, test: float, validation: float) -> str:
-    """Divisão de um termo pelo hash de (sal, termo): não muda quando o glossário ganha termos novos."""
+    """Divisão de um termo (ou de uma família, :func:`concept_families`) pelo hash de (sal, chave): não
+    muda quando o glossário ganha termos novos."""
     value = int(hashlib.sha256(f"{salt}|{term_key(term)}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     return "test" if value < test else "validation" if value < test + validation else "train"
+
+
+def head_word(name: str) -> str:
+    """A primeira palavra do nome, sem acentos, sem o que está entre parênteses e no singular ("tokens
+    especiais" → ``token``, "ativações guardadas" → ``ativacao``)."""
+    word = term_key(re.sub(r"\(.*?\)", " ", name)).split()[0]
+    if word.endswith("oes"):
+        return word[:-3] + "ao"
+    return word[:-1] if len(word) > 4 and word.endswith("s") else word
+
+
+def concept_families(items: list[dict]) -> list[str]:
+    """A família de cada termo, para que termos parecidos caiam na mesma divisão.
+
+    Em português o núcleo do nome vem primeiro: "quantização", "quantização por canal" e "quantização
+    dinâmica" são a família ``quantizacao``; "BPE" e "BPE em bytes", ``bpe``. Um termo cujo nome é o nome em
+    inglês de outro (o verbete "grouped-query attention" e o "GQA", que tem esse nome em inglês) entra na
+    família do outro. Sem isso, o teste teria "quantização" e o treino "quantização por canal", e acertar um
+    seria lembrar do outro. A família só depende do próprio termo (e do verbete com o seu nome em inglês),
+    então termos novos no glossário não mudam a divisão dos antigos."""
+    aliases: dict[str, str] = {}
+    for item in items:
+        aliases.setdefault(term_key(re.sub(r"\(.*?\)", " ", item["ingles"])), head_word(item["termo"]))
+    return [aliases.get(term_key(re.sub(r"\(.*?\)", " ", item["termo"])), head_word(item["termo"])) for item in items]
 
 
 def to_pair(item: dict) -> dict:
@@ -247,21 +272,23 @@ def to_pair(item: dict) -> dict:
 
 
 def build_dataset(ctx: Context) -> dict:
-    """Grava ``train``, ``validation`` e ``test`` em JSON Lines."""
+    """Grava ``train``, ``validation`` e ``test`` em JSON Lines, dividindo por família de termos
+    (:func:`concept_families`); os pares do formato ``perguntas`` se dividem pela pergunta."""
     cfg = ctx.config["dados"]
     items = read_jsonl(ctx.input("limpar", "termos.jsonl"))
+    families = concept_families(items) if items and "termo" in items[0] else [item["pergunta"] for item in items]
     splits = {"train": [], "validation": [], "test": []}
-    for item in items:
-        key = item.get("termo") or item["pergunta"]
-        splits[split_of(key, cfg["sal_divisao"], cfg["fracao_teste"], cfg["fracao_validacao"])].append(
-            to_pair(item)
-        )
+    for item, family in zip(items, families):
+        pair = to_pair(item)
+        if "termo" in item:
+            pair["familia"] = family
+        splits[split_of(family, cfg["sal_divisao"], cfg["fracao_teste"], cfg["fracao_validacao"])].append(pair)
     for name, rows in splits.items():
         if not rows:
             raise PipelineError("dividir", f"a divisão '{name}' ficou vazia: há termos de menos ou frações erradas")
         write_jsonl(ctx.out / f"{name}.jsonl", rows)
     ctx.log(", ".join(f"{k}: {len(v)}" for k, v in splits.items()))
-    return {name: len(rows) for name, rows in splits.items()}
+    return {**{name: len(rows) for name, rows in splits.items()}, "familias": len(set(families))}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -407,6 +434,22 @@ SYSTEMS = (
     "base + LoRA + busca no treino",
     "base + LoRA + definição certa",
 )
+# Termos do **treino**, perguntados com outras palavras: o ajuste guardou o conteúdo do que viu, ou só a
+# pergunta exata? A pergunta exata do treino fica ao lado, como referência.
+PARAPHRASE_SYSTEMS = (
+    "treino, paráfrase: base",
+    "treino, paráfrase: base + LoRA",
+    "treino, pergunta do treino: base + LoRA",
+)
+PARAPHRASES = ("Explique o que é {termo}.", "Defina {termo}.", "O que significa {termo}?")
+
+
+def paraphrase_set(train_rows: list[dict], n: int) -> list[dict]:
+    """``n`` termos do treino (os primeiros pelo hash do termo: sempre os mesmos), cada um com a pergunta
+    reescrita por um dos moldes de :data:`PARAPHRASES`, em rodízio; ``pergunta_treino`` guarda a original."""
+    chosen = sorted(train_rows, key=lambda r: hashlib.sha256(term_key(r["termo"]).encode()).hexdigest())[:n]
+    return [{**r, "pergunta_treino": r["pergunta"], "pergunta": PARAPHRASES[i % len(PARAPHRASES)].format(termo=r["termo"])}
+            for i, r in enumerate(chosen)]  # fmt: skip
 
 
 def template_guess(question: str, chapter: int, title: str) -> str:
@@ -421,7 +464,8 @@ def template_guess(question: str, chapter: int, title: str) -> str:
 def evaluate(ctx: Context) -> dict:
     """Responde ao teste com sete sistemas e mede: uma linha de base sem modelo, o modelo base (só a
     pergunta e com um exemplo), o LoRA, a busca nos verbetes do treino (RAG) com e sem o LoRA, e um oráculo
-    que recebe o verbete certo no prompt (o RAG com uma busca perfeita).
+    que recebe o verbete certo no prompt (o RAG com uma busca perfeita). Com ``parafrases`` > 0, mede
+    também termos do treino perguntados com outras palavras (:data:`PARAPHRASE_SYSTEMS`).
 
     Os termos do teste não estão no treino, então a busca no treino traz o verbete **vizinho** mais
     parecido; a mesma busca no glossário inteiro é medida também (quantas vezes acha o verbete certo), sem
@@ -442,8 +486,9 @@ def evaluate(ctx: Context) -> dict:
     everything = train_rows + read_jsonl(ctx.input("dividir", "validation.jsonl")) + read_jsonl(ctx.input("dividir", "test.jsonl"))
     shot = train_rows[0]
     history = [{"role": "user", "content": shot["pergunta"]}, {"role": "assistant", "content": shot["resposta"]}]
+    seen = paraphrase_set(train_rows, cfg.get("parafrases", 0))[: cfg.get("limite_exemplos") or None]
     tokenizer, model = load_tuned(ctx)
-    longest = max(len(tokenizer(r["resposta"] + tokenizer.eos_token, add_special_tokens=False)["input_ids"]) for r in test)
+    longest = max(len(tokenizer(r["resposta"] + tokenizer.eos_token, add_special_tokens=False)["input_ids"]) for r in test + seen)
     if longest > cfg["max_novos_tokens"]:
         ctx.log(f"atenção: max_novos_tokens = {cfg['max_novos_tokens']} corta a referência mais longa ({longest} tokens)")
     questions = [r["pergunta"] for r in test]
@@ -467,17 +512,29 @@ def evaluate(ctx: Context) -> dict:
     answers["base + LoRA + busca no treino"] = chat_batch(model, tokenizer, retrieved, **ask)
     answers["base + LoRA + definição certa"] = chat_batch(model, tokenizer, oracle, **ask)
     rows = [
-        {"sistema": system, "termo": ref["termo"], "pergunta": ref["pergunta"], "referencia": ref["resposta"],
-         "resposta": answer, "vizinho_no_treino": hit["termo"], **metricas.score(ref, answer)}
+        {"sistema": system, "termo": ref["termo"], "familia": ref.get("familia", ref["termo"]), "pergunta": ref["pergunta"],
+         "referencia": ref["resposta"], "resposta": answer, "vizinho_no_treino": hit["termo"], **metricas.score(ref, answer)}
         for system, outs in answers.items() for ref, answer, hit in zip(test, outs, found)
     ]  # fmt: skip
+    if seen:
+        reworded = {}
+        with model.disable_adapter():
+            reworded[PARAPHRASE_SYSTEMS[0]] = chat_batch(model, tokenizer, [r["pergunta"] for r in seen], **ask)
+        reworded[PARAPHRASE_SYSTEMS[1]] = chat_batch(model, tokenizer, [r["pergunta"] for r in seen], **ask)
+        reworded[PARAPHRASE_SYSTEMS[2]] = chat_batch(model, tokenizer, [r["pergunta_treino"] for r in seen], **ask)
+        for system, outs in reworded.items():
+            for ref, answer in zip(seen, outs):
+                asked = {**ref, "pergunta": ref["pergunta_treino"] if system == PARAPHRASE_SYSTEMS[2] else ref["pergunta"]}
+                rows.append({"sistema": system, "termo": ref["termo"], "familia": ref.get("familia", ref["termo"]),
+                             "pergunta": asked["pergunta"], "referencia": ref["resposta"], "resposta": answer,
+                             "vizinho_no_treino": "", **metricas.score(asked, answer)})  # fmt: skip
     write_jsonl(ctx.out / "predicoes.jsonl", rows)
     predictions = pd.DataFrame(rows)
     table = metricas.summarize(predictions)
     table.to_csv(ctx.out / "metricas.csv", index=False)
     metricas.intervals(predictions).to_csv(ctx.out / "intervalos.csv", index=False)
-    ctx.log(f"{len(test)} perguntas de teste × {len(answers)} sistemas; no glossário inteiro, a busca acharia o "
-            f"verbete certo em {hits}")  # fmt: skip
+    ctx.log(f"{len(test)} perguntas de teste × {len(answers)} sistemas, {len(seen)} termos do treino com paráfrase; "
+            f"no glossário inteiro, a busca acharia o verbete certo em {hits}")  # fmt: skip
     return {"exemplo_no_prompt": shot["termo"], "busca_glossario_inteiro_acertos": hits, "tokens_referencia_max": longest,
             "capitulo_mais_comum": chapter, **{f"rouge_l[{r.sistema}]": r.rouge_l for r in table.itertuples()}}  # fmt: skip
 
@@ -543,6 +600,6 @@ STEPS = [
     Step("dividir", build_dataset, "pares pergunta → resposta em treino/validação/teste", after=("limpar",), sections=("dados",)),
     Step("tokenizar", tokenize, "ids com perda só na resposta e análise de tamanhos", after=("dividir",), sections=("modelo",)),
     Step("treinar", train, "LoRA no modelo base, perda na validação; salva o melhor adaptador", after=("tokenizar",), sections=("modelo", "lora", "treino")),
-    Step("avaliar", evaluate, "sete sistemas no teste (linha de base, prompts, LoRA, busca): estilo e fatos", after=("dividir", "treinar"), sections=("avaliacao",)),
+    Step("avaliar", evaluate, "sete sistemas no teste (linha de base, prompts, LoRA, busca) e paráfrases do treino: estilo e fatos", after=("dividir", "treinar"), sections=("avaliacao",)),
     Step("gerar", generate, "respostas às perguntas da configuração", after=("treinar",), sections=("gerar",)),
 ]  # fmt: skip

@@ -106,10 +106,13 @@ def summarize(predictions: pd.DataFrame, metrics: tuple[str, ...] = METRICS) -> 
 
 def intervals(predictions: pd.DataFrame, n_boot: int = 2000, seed: int = 2026,
               metrics: tuple[str, ...] = METRICS) -> pd.DataFrame:  # fmt: skip
-    """Média e intervalo de 95% (bootstrap das perguntas) de cada métrica de cada sistema, uma linha por par."""
+    """Média e intervalo de 95% de cada métrica de cada sistema, uma linha por par. O bootstrap sorteia as
+    perguntas ou, se houver a coluna ``familia``, famílias de termos inteiras ("quantização" e "quantização
+    por canal" não são duas amostras independentes)."""
     rows = []
     for system, group in predictions.groupby("sistema", sort=False):
+        groups = group["familia"].to_numpy() if "familia" in group else None
         for metric in metrics:
-            mean, low, high = mean_ci(group[metric].to_numpy(), n_boot=n_boot, seed=seed)
+            mean, low, high = mean_ci(group[metric].to_numpy(), n_boot=n_boot, seed=seed, groups=groups)
             rows.append({"sistema": system, "metrica": metric, "media": mean, "inferior": low, "superior": high})
     return pd.DataFrame(rows).round(3)
