@@ -106,13 +106,14 @@ def reward_rows(model, tokenizer, pairs: pd.DataFrame, cfg: Config) -> pd.DataFr
                 "a mais curta vence": np.array([len(c) < len(r) for c, r, m in zip(chosen, rejected, mask) if m]),
             }
             # os dois sistemas julgam os mesmos pares: McNemar nos pares em que discordam
-            p = stats.mcnemar(systems["modelo de recompensa"], systems["a mais curta vence"])["p"]
+            test = stats.mcnemar(systems["modelo de recompensa"], systems["a mais curta vence"])
             for system, wins in systems.items():
                 k, n = int(wins.sum()), int(mask.sum())
                 low, high = stats.wilson(k, n)
                 rows.append({"rejeitada": kind, "conjunto": subset, "sistema": system, "n": n, "acerto (%)": 100 * k / n,
                              "IC 95% de": 100 * low, "IC 95% até": 100 * high,
-                             "p (McNemar, modelo × a mais curta)": p})  # fmt: skip
+                             "só o modelo acerta": test["a_only"], "só a mais curta acerta": test["b_only"],
+                             "p (McNemar, modelo × a mais curta)": test["p"]})  # fmt: skip
     return pd.DataFrame(rows)
 
 
