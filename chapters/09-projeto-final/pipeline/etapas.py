@@ -238,10 +238,15 @@ def split_of(term: str, salt: str, test: float, validation: float) -> str:
     return "test" if value < test else "validation" if value < test + validation else "train"
 
 
+def name_key(name: str) -> str:
+    """:func:`term_key` do nome sem o que está entre parênteses ("BPE (codificação…)" → ``bpe``)."""
+    return term_key(re.sub(r"\(.*?\)", " ", name))
+
+
 def head_word(name: str) -> str:
     """A primeira palavra do nome, sem acentos, sem o que está entre parênteses e no singular ("tokens
     especiais" → ``token``, "ativações guardadas" → ``ativacao``)."""
-    word = term_key(re.sub(r"\(.*?\)", " ", name)).split()[0]
+    word = name_key(name).split()[0]
     if word.endswith("oes"):
         return word[:-3] + "ao"
     return word[:-1] if len(word) > 4 and word.endswith("s") else word
@@ -254,12 +259,13 @@ def concept_families(items: list[dict]) -> list[str]:
     dinâmica" são a família ``quantizacao``; "BPE" e "BPE em bytes", ``bpe``. Um termo cujo nome é o nome em
     inglês de outro (o verbete "grouped-query attention" e o "GQA", que tem esse nome em inglês) entra na
     família do outro. Sem isso, o teste teria "quantização" e o treino "quantização por canal", e acertar um
-    seria lembrar do outro. A família só depende do próprio termo (e do verbete com o seu nome em inglês),
-    então termos novos no glossário não mudam a divisão dos antigos."""
+    seria lembrar do outro. A família só depende do próprio termo e do verbete que tenha o nome dele como nome
+    em inglês: termos novos no glossário não mudam a divisão dos antigos, salvo um termo novo cujo nome em
+    inglês seja o nome de um antigo."""
     aliases: dict[str, str] = {}
     for item in items:
-        aliases.setdefault(term_key(re.sub(r"\(.*?\)", " ", item["ingles"])), head_word(item["termo"]))
-    return [aliases.get(term_key(re.sub(r"\(.*?\)", " ", item["termo"])), head_word(item["termo"])) for item in items]
+        aliases.setdefault(name_key(item["ingles"]), head_word(item["termo"]))
+    return [aliases.get(name_key(item["termo"]), head_word(item["termo"])) for item in items]
 
 
 def to_pair(item: dict) -> dict:
